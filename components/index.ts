@@ -1,0 +1,24 @@
+/**
+ * The library face of trust-services: the components another Pulumi project
+ * imports (`import { XRoadSecurityServer } from "trust-services"`).
+ * Importing this module creates nothing.
+ */
+export { Network, NetworkArgs, cidrSubnet } from "./aws/network";
+export { EksCluster, EksClusterArgs, kubeconfigFor, CLUSTER_ADDONS, CONTROL_PLANE_LOGS } from "./aws/cluster";
+export { ClusterStorage, ClusterStorageArgs } from "./aws/storage";
+export { BackupPlan, BackupPlanArgs } from "./aws/backup";
+export { EncryptedBucket, EncryptedBucketArgs } from "./aws/bucket";
+export { EncryptionKey, EncryptionKeyArgs } from "./aws/key";
+export { ContainerInsights, ContainerInsightsArgs, INSIGHTS_LOG_GROUPS } from "./aws/insights";
+export { Database, DatabaseArgs } from "./aws/database";
+export { Cache, CacheArgs } from "./aws/cache";
+export { ServiceNamespace, ServiceNamespaceArgs } from "./kubernetes/namespace";
+export { appLabels, selectorLabels, AppIdentity } from "./kubernetes/labels";
+export {
+  XRoadSecurityServer,
+  XRoadSecurityServerArgs,
+  XRoadDatabaseArgs,
+  XRoadArchiveArgs,
+  xroadImageTag,
+  XROAD_PORTS,
+} from "./services/xroad";

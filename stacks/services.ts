@@ -1,0 +1,76 @@
+/**
+ * Settings + platform → the in-cluster services. Adding a service adds one
+ * block here, reading its settings block and the platform pieces it needs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { XRoadSecurityServer } from "../components/services/xroad";
+import { Platform } from "./platform";
+import { Settings, topologyOf } from "./settings";
+
+export interface Services {
+  xroad?: XRoadSecurityServer;
+}
+
+export function buildServices(s: Settings, platform: Platform): Services {
+  const out: Services = {};
+  const providerOpts: pulumi.ComponentResourceOptions = { providers: { kubernetes: platform.provider } };
+
+  if (s.xroad) {
+    const x = s.xroad;
+    const topology = topologyOf(s, x);
+    const db = platform.databases.xroad;
+    const bucket = platform.buckets.xroadArchive;
+    const vpcCidr = s.network.existing ? undefined : s.cluster.create ? s.network.cidr : undefined;
+    out.xroad = new XRoadSecurityServer(
+      "xroad",
+      {
+        topology,
+        namespace: x.namespace,
+        version: x.version,
+        variant: x.variant,
+        country: x.country,
+        imageRepository: x.imageRepository,
+        secondaries: x.secondaries,
+        adminUser: x.adminUser,
+        adminPassword: x.adminPassword,
+        tokenPin: x.tokenPin,
+        logLevel: x.logLevel,
+        resources: x.resources,
+        storageClass: x.storage.storageClass ?? platform.storageClasses.block,
+        sharedStorageClass: platform.storageClasses.shared,
+        sharedConfig: x.storage.sharedConfig,
+        hostPath: x.storage.hostPath,
+        configSize: x.storage.configSize,
+        dataSize: x.storage.dataSize,
+        databaseSize: x.storage.databaseSize,
+        database: db ? { host: db.host, port: db.port, user: db.user, password: db.password } : undefined,
+        // A database this stack created lives in the VPC; a given one may be anywhere.
+        databaseCidrs: db?.created && vpcCidr ? [vpcCidr] : undefined,
+        loadBalancer: x.exposure.loadBalancer.enabled,
+        loadBalancerScheme: x.exposure.loadBalancer.scheme,
+        loadBalancerTargetType: x.exposure.loadBalancer.targetType,
+        loadBalancerSourceRanges: x.exposure.loadBalancer.sourceRanges,
+        internalLoadBalancer: x.exposure.internalLoadBalancer,
+        allowedNamespaces: x.exposure.allowedNamespaces,
+        allowedCidrs: x.exposure.allowedCidrs,
+        egressCidrs: x.exposure.egressCidrs,
+        archive:
+          bucket && platform.cluster
+            ? {
+                clusterName: platform.cluster.clusterName,
+                bucketName: bucket.bucketName,
+                kmsKeyArn: bucket.keyArn,
+                accessPolicy: bucket.accessPolicy(x.archive.prefix),
+                prefix: x.archive.prefix,
+                interval: x.archive.interval,
+                image: x.archive.image,
+              }
+            : undefined,
+        registered: x.registered,
+        production: s.production,
+      },
+      providerOpts,
+    );
+  }
+  return out;
+}

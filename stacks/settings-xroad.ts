@@ -1,0 +1,146 @@
+/**
+ * The `xroad` block of the stack settings: X-Road Security Server Sidecar
+ * (seed 004, upstream/xroad.md). Its cross-field rules live in `checkXRoad`.
+ */
+import { z } from "zod";
+import { byteQuantity, cidr, databaseBlock, kubernetesName, resources, secretString, topology } from "./schema";
+
+export const XROAD_COUNTRIES = ["fi", "ee", "fo", "is"] as const;
+
+/**
+ * Which image tags NIIS publishes (upstream/xroad.md §1, `sidecar/docker-build.sh`):
+ * standalone `<v>-slim-{fi,fo,is}` and `<v>-{fi,ee,fo,is}`; load-balanced
+ * `-slim-primary-{fi,is}`, `-primary-{fi,is,ee}` (and the same for secondaries).
+ */
+export function xroadTagExists(variant: "slim" | "full", country: string | undefined, balanced: boolean): boolean {
+  if (!country) return true;
+  if (!balanced) return variant === "slim" ? ["fi", "fo", "is"].includes(country) : true;
+  return variant === "slim" ? ["fi", "is"].includes(country) : ["fi", "is", "ee"].includes(country);
+}
+
+const version = z
+  .string()
+  .regex(/^7\.\d+\.\d+$/, { message: 'an X-Road 7 release such as "7.8.0" (X-Road 8 is a different architecture)' })
+  .refine((v) => {
+    const [, minor] = v.split(".").map(Number);
+    return minor >= 8;
+  }, { message: "7.8.0 or newer" });
+
+const duration = z.string().regex(/^\d+[mh]$/, { message: 'a duration in minutes or hours such as "30m" or "6h"' });
+
+export const xroadBlock = z.strictObject({
+  topology: topology.optional().describe("Overrides the stack's `topology` for X-Road."),
+  namespace: kubernetesName.default("xroad").describe("Namespace of the Security Server."),
+  version: version.default("7.8.0").describe("Sidecar image version (pinned; 7.8.0 or newer)."),
+  variant: z.enum(["slim", "full"]).default("slim").describe("`slim` (no message log, no op-monitoring) or `full`."),
+  country: z.enum(XROAD_COUNTRIES).optional().describe("Country variant of the image (fi, ee, fo, is), where NIIS publishes it."),
+  imageRepository: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$|^[a-z0-9._-]+\/[a-z0-9._-]+$/, { message: "an image repository such as niis/xroad-security-server-sidecar" })
+    .default("niis/xroad-security-server-sidecar").describe("Image repository (a mirror of NIIS's images)."),
+  secondaries: z.number().int().min(2).max(50).default(2).describe("Secondary replicas behind the load balancer (ha)."),
+  adminUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "a Linux user name" }).default("xrd").describe("Admin UI user."),
+  adminPassword: secretString.optional().describe("Admin UI password (generated when absent)."),
+  tokenPin: secretString.optional().describe("Software token PIN (generated when absent)."),
+  logLevel: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]).default("INFO").describe("X-Road application log level."),
+  resources: resources.prefault({}).describe("Requests and limits of the X-Road container (default 2 CPU and 3Gi for slim, 4Gi for full)."),
+  storage: z
+    .strictObject({
+      storageClass: z.string().min(1).optional().describe("StorageClass of the volumes (default: the platform's encrypted gp3)."),
+      configSize: byteQuantity.default("2Gi").describe("Size of `/etc/xroad`."),
+      dataSize: byteQuantity.default("10Gi").describe("Size of `/var/lib/xroad` (backups, message-log archives)."),
+      databaseSize: byteQuantity.default("10Gi").describe("Size of the local PostgreSQL volume (single)."),
+      sharedConfig: z.boolean().default(false).describe("Put the primary's `/etc/xroad` on EFS (ReadWriteMany) instead of EBS (ha)."),
+      hostPath: z.string().regex(/^\/[\w./-]+$/, { message: "an absolute path" }).optional()
+        .describe("Host directory for the volumes; only on a local single-node cluster (`cluster.existing.local`)."),
+    })
+    .prefault({})
+    .describe("Persistent volumes."),
+  database: databaseBlock({
+    engineVersion: "16",
+    engineVersionPattern: /^16(\.\d+)?$/,
+    engineVersionRule: 'PostgreSQL 16 ("16" or "16.x"): X-Road requires it',
+    port: 5432,
+    user: "postgres",
+  })
+    .optional()
+    .describe("External PostgreSQL 16 (external-db and ha); created on RDS when absent and the stack has an AWS network."),
+  exposure: z
+    .strictObject({
+      loadBalancer: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe("Expose 5500/5577 through an AWS Network Load Balancer."),
+          scheme: z.enum(["internet-facing", "internal"]).default("internet-facing").describe("NLB scheme."),
+          targetType: z.enum(["ip", "instance"]).default("ip").describe("NLB target type."),
+          sourceRanges: z.array(cidr).default([]).describe("CIDRs allowed through the NLB (empty: any)."),
+        })
+        .prefault({})
+        .describe("The load balancer other Security Servers reach."),
+      internalLoadBalancer: z.boolean().default(false).describe("Also expose 8080/8443/4000 through an internal NLB (else ClusterIP only)."),
+      allowedNamespaces: z.array(kubernetesName).default([]).describe("Namespaces whose pods may reach 8080/8443 (consumers) and 4000 (admin UI)."),
+      allowedCidrs: z.array(cidr).default([]).describe("CIDRs that may reach 8080/8443/4000 (e.g. a VPN)."),
+      egressCidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the Security Server may connect: central server, OCSP, TSA, peers."),
+    })
+    .prefault({})
+    .describe("Who may reach the Security Server."),
+  registered: z.boolean().default(false).describe("Set to true once the server is registered with the central server: from then on `pulumi up` waits for readiness (5588) and rolls the primary before the secondaries."),
+  archive: z
+    .strictObject({
+      enabled: z.boolean().optional().describe("Ship `/var/lib/xroad` archives to S3 with SSE-KMS (default: on when the cluster is created)."),
+      interval: duration.default("6h").describe("How often the archiver syncs (matches X-Road's 6-hourly archiving)."),
+      prefix: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, { message: "an S3 key prefix such as xroad/archives" }).default("xroad").describe("Key prefix in the bucket."),
+      image: z.string().regex(/^[^:@\s]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { message: "a pinned image reference" })
+        .refine((i) => !i.endsWith(":latest"), { message: "a pinned image, not :latest" })
+        .default("amazon/aws-cli:2.27.50").describe("AWS CLI image of the archiver container."),
+    })
+    .prefault({})
+    .describe("Message-log and backup archives to S3 (seed §8)."),
+});
+
+export type XRoadSettings = z.output<typeof xroadBlock>;
+
+interface RootView {
+  topology: z.output<typeof topology>;
+  cluster: { create?: { nodes: { min: number } }; existing?: { local: boolean; nodeSecurityGroupId?: string; storageClasses: { shared?: string } } };
+  network: { existing?: unknown };
+}
+
+/** Cross-field rules of the `xroad` block; each names the key it is about. */
+export function checkXRoad(x: XRoadSettings, root: RootView, ctx: z.RefinementCtx): void {
+  const topo = x.topology ?? root.topology;
+  const balanced = topo === "ha";
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path: ["xroad", ...path], message });
+
+  if (!xroadTagExists(x.variant, x.country, balanced)) {
+    issue(["country"], `NIIS publishes no ${x.variant}${balanced ? " primary/secondary" : ""} image for "${x.country}"; choose ${
+      balanced ? (x.variant === "slim" ? "fi or is" : "fi, is or ee") : "fi, fo or is"
+    }${x.variant === "slim" ? ", or variant full" : ""}`);
+  }
+  if (topo === "single" && x.database) {
+    issue(["database"], "topology single runs PostgreSQL inside the pod; remove xroad.database or use topology external-db or ha");
+  }
+  const awsNetwork = root.cluster.create !== undefined || root.network.existing !== undefined;
+  if (topo !== "single" && !x.database && !awsNetwork) {
+    issue(["database"], `topology ${topo} needs an external PostgreSQL 16: set xroad.database.given (this stack has no AWS network to create RDS in)`);
+  }
+  if (x.database?.create && root.cluster.existing && !(root.network.existing && root.cluster.existing.nodeSecurityGroupId)) {
+    issue(["database", "create"], "creating RDS beside an existing cluster needs network.existing and cluster.existing.nodeSecurityGroupId");
+  }
+  if (x.storage.sharedConfig) {
+    if (!balanced) issue(["storage", "sharedConfig"], "only the ha primary's /etc/xroad can be shared; use topology ha or remove it");
+    if (root.cluster.existing && !root.cluster.existing.storageClasses.shared && !x.storage.storageClass) {
+      issue(["storage", "sharedConfig"], "needs a ReadWriteMany class: set cluster.existing.storageClasses.shared");
+    }
+  }
+  if (x.storage.hostPath !== undefined) {
+    if (!root.cluster.existing?.local) issue(["storage", "hostPath"], "hostPath only on a local single-node cluster (cluster.existing.local: true)");
+    if (topo !== "single") issue(["storage", "hostPath"], "hostPath only with topology single");
+  }
+  if (x.archive.enabled && !root.cluster.create) {
+    issue(["archive", "enabled"], "the archiver uses EKS Pod Identity and an S3 bucket this project creates: needs cluster.create");
+  }
+  if (balanced && root.cluster.create && root.cluster.create.nodes.min < 2) {
+    issue(["topology"], "ha spreads replicas over nodes: cluster.create.nodes.min must be at least 2");
+  }
+  if (x.exposure.loadBalancer.enabled && root.cluster.existing?.local) {
+    issue(["exposure", "loadBalancer", "enabled"], "a local cluster has no AWS Network Load Balancer; set it to false");
+  }
+}

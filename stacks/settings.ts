@@ -1,0 +1,367 @@
+/**
+ * The whole stack configuration as one zod schema, parsed once into one typed
+ * object. Every default is documented here (`.describe`, `.default`); the
+ * README's configuration reference is kept in sync with this schema by a test.
+ *
+ * A bad value stops the program here, before any resource is registered, with
+ * one error that lists every problem as
+ *   trust-services:<key.path>: <what was given> — <what is allowed>
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { cidr, cloudWatchRetentionDays, secretString, SECRET_KEYS, topology, Topology } from "./schema";
+import { xroadBlock, checkXRoad } from "./settings-xroad";
+
+export const CONFIG_NAMESPACE = "trust-services";
+
+const DEFAULT_POSTGRES = { instanceClass: "db.t4g.medium", engineVersion: "16", allocatedStorage: 20, maxAllocatedStorage: 100 };
+
+const EKS_ADDONS = [
+  "vpc-cni",
+  "coredns",
+  "kube-proxy",
+  "eks-pod-identity-agent",
+  "aws-ebs-csi-driver",
+  "aws-efs-csi-driver",
+  "amazon-cloudwatch-observability",
+] as const;
+
+const clusterCreate = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,99}$/, { message: "an EKS cluster name (letters, digits, '-')" })
+    .optional()
+    .describe("EKS cluster name (default `trust-services-<stack>`)."),
+  version: z
+    .string()
+    .regex(/^1\.(2[89]|3[0-9])$/, { message: 'a quoted Kubernetes minor version from "1.28" to "1.39"' })
+    .default("1.33")
+    .describe("Kubernetes version of the control plane and nodes."),
+  nodes: z
+    .strictObject({
+      instanceTypes: z
+        .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "an EC2 instance type such as m6i.large" }))
+        .min(1)
+        .default(["m6i.large"])
+        .describe("EC2 instance types of the managed node group."),
+      min: z.number().int().min(1).max(100).default(2).describe("Minimum node count."),
+      desired: z.number().int().min(1).max(100).default(3).describe("Desired node count."),
+      max: z.number().int().min(1).max(100).default(6).describe("Maximum node count."),
+      diskSize: z.number().int().min(20).max(16384).default(50).describe("Node root volume in GiB."),
+      capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND").describe("ON_DEMAND or SPOT."),
+    })
+    .prefault({})
+    .describe("Managed node group."),
+  publicAccessCidrs: z
+    .array(cidr)
+    .default([])
+    .describe("CIDRs allowed to reach the public API endpoint; empty means the endpoint is private only."),
+  adminRoleArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "an IAM role ARN" }))
+    .default([])
+    .describe("IAM roles given cluster-admin through EKS access entries."),
+  logRetentionDays: cloudWatchRetentionDays.default(90).describe("Retention of the control-plane log group in days."),
+  addonVersions: z
+    .partialRecord(z.enum(EKS_ADDONS), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { message: "an add-on version such as v1.19.2-eksbuild.1" }))
+    .default({})
+    .describe("Pinned EKS add-on versions by add-on name; unpinned add-ons get EKS's default for the cluster version."),
+});
+
+const clusterExisting = z.strictObject({
+  kubeconfig: secretString.optional().describe("Kubeconfig of the cluster; set with `pulumi config set --path --secret`."),
+  stackReference: z
+    .strictObject({
+      name: z.string().regex(/^[\w.-]+(\/[\w.-]+){0,2}$/, { message: "a stack name such as org/project/stack" }).describe("Stack that owns the cluster."),
+      output: z.string().min(1).default("kubeconfig").describe("Name of that stack's kubeconfig output."),
+    })
+    .optional()
+    .describe("Read the kubeconfig from another stack's output."),
+  storageClasses: z
+    .strictObject({
+      block: z.string().min(1).optional().describe("StorageClass for ReadWriteOnce volumes (default: the cluster's default class)."),
+      shared: z.string().min(1).optional().describe("StorageClass for ReadWriteMany volumes (required for RWX needs)."),
+    })
+    .prefault({})
+    .describe("StorageClass names on the existing cluster."),
+  nodeSecurityGroupId: z
+    .string()
+    .regex(/^sg-[0-9a-f]{8,17}$/, { message: "a security group id such as sg-0123456789abcdef0" })
+    .optional()
+    .describe("Security group of the cluster's nodes, admitted to databases this project creates."),
+  local: z.boolean().default(false).describe("A local single-node cluster (kind, minikube): allows hostPath volumes."),
+});
+
+const network = z.strictObject({
+  cidr: cidr.default("10.0.0.0/16").describe("VPC CIDR."),
+  availabilityZones: z.number().int().min(2).max(6).default(3).describe("How many availability zones to span."),
+  zoneNames: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, { message: "an availability zone name such as eu-west-1a" })).min(2).optional()
+    .describe("Explicit availability zone names (instead of the first `availabilityZones` of the region)."),
+  existing: z
+    .strictObject({
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "a VPC id such as vpc-0123456789abcdef0" }).describe("VPC id."),
+      privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "a subnet id" })).min(2).describe("Private subnets (nodes, databases)."),
+      publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "a subnet id" })).default([]).describe("Public subnets (internet-facing load balancers)."),
+    })
+    .optional()
+    .describe("Use an existing VPC instead of creating one."),
+});
+
+const rootSchema = z
+  .strictObject({
+    production: z.boolean().default(false).describe("Protect data from a destroy: retained resources, deletion protection, final snapshots, longer backups."),
+    topology: topology.default("single").describe("Default topology of every service: single, external-db or ha."),
+    cluster: z
+      .strictObject({
+        create: clusterCreate.optional().describe("Create an EKS cluster."),
+        existing: clusterExisting.optional().describe("Use an existing cluster."),
+      })
+      .prefault({ create: {} })
+      .describe("Where the services run: exactly one of `create` or `existing`."),
+    network: network.prefault({}).describe("The VPC (created, or existing)."),
+    backup: z
+      .strictObject({
+        retentionDays: z.number().int().min(1).max(36500).optional().describe("AWS Backup retention in days (default 7, 35 when `production`)."),
+        schedule: z
+          .string()
+          .regex(/^cron\(.+\)$/, { message: "an AWS cron expression such as cron(0 3 * * ? *)" })
+          .default("cron(0 3 * * ? *)")
+          .describe("When the daily AWS Backup rule runs (UTC)."),
+      })
+      .prefault({})
+      .describe("AWS Backup of EBS volumes and EFS."),
+    monitoring: z
+      .strictObject({
+        containerInsights: z.boolean().default(true).describe("Install CloudWatch Container Insights."),
+        logRetentionDays: cloudWatchRetentionDays.default(30).describe("Retention of the Container Insights log groups."),
+      })
+      .prefault({})
+      .describe("CloudWatch Container Insights."),
+    xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
+  })
+  .superRefine((s, ctx) => {
+    const { create, existing } = s.cluster;
+    if ((create === undefined) === (existing === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["cluster"], message: "exactly one of `create` or `existing`" });
+    }
+    if (existing && (existing.kubeconfig === undefined) === (existing.stackReference === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "existing"], message: "exactly one of `kubeconfig` or `stackReference`" });
+    }
+    if (create) {
+      const n = create.nodes;
+      if (!(n.min <= n.desired && n.desired <= n.max)) {
+        ctx.addIssue({ code: "custom", path: ["cluster", "create", "nodes"], message: "min ≤ desired ≤ max" });
+      }
+    }
+    if (s.network.zoneNames && s.network.existing) {
+      ctx.addIssue({ code: "custom", path: ["network", "zoneNames"], message: "zoneNames only applies to a created VPC; remove it or network.existing" });
+    }
+    if (s.xroad) checkXRoad(s.xroad, s, ctx);
+  });
+
+export type RawSettings = z.output<typeof rootSchema>;
+
+/** What every service block has in common, after defaults. */
+export interface ResolvedService {
+  topology: Topology;
+}
+
+/** The parsed stack settings, plus what the runtime knows (project, stack, region). */
+export type Settings = RawSettings & {
+  project: string;
+  stack: string;
+  /** AWS region (`aws:region`); needed when any AWS resource is created. */
+  region?: string;
+  /** True when this stack creates AWS resources (an EKS cluster or a managed database). */
+  usesAws: boolean;
+};
+
+/** The schema, for the configuration reference and its test. */
+export const settingsSchema = rootSchema;
+
+export class SettingsError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid stack configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "SettingsError";
+  }
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function describeGiven(raw: unknown, path: PropertyKey[]): string {
+  if (path.some((p) => typeof p === "string" && SECRET_KEYS.has(p))) return "(a secret value)";
+  const v = valueAt(raw, path);
+  if (v === undefined) return "nothing";
+  const text = JSON.stringify(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function keyPath(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join("");
+}
+
+function describeAllowed(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.expected === "object" ? "a block (object)" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+    case "invalid_value":
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(" | ")}`;
+    case "too_small":
+      return issue.origin === "array" || issue.origin === "string"
+        ? `at least ${issue.minimum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
+        : `a number ${issue.inclusive ? "≥" : ">"} ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array" || issue.origin === "string"
+        ? `at most ${issue.maximum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
+        : `a number ${issue.inclusive ? "≤" : "<"} ${issue.maximum}`;
+    case "invalid_union":
+      return issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** One line per problem: `trust-services:<key.path>: <given> — <allowed>`. */
+export function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        const parent = valueAt(raw, issue.path);
+        const known = Object.keys(shapeAt(issue.path)).filter((key) => !(parent && typeof parent === "object" && key === k));
+        lines.push(`${CONFIG_NAMESPACE}:${keyPath([...issue.path, k])}: unknown key — known keys here: ${known.join(", ") || "(none)"}`);
+      }
+      continue;
+    }
+    if (issue.code === "invalid_union" && issue.path.length > 0) {
+      // Literal unions (retention days): list the allowed values.
+      const allowed = literalValuesAt(issue.path);
+      lines.push(`${CONFIG_NAMESPACE}:${keyPath(issue.path)}: ${describeGiven(raw, issue.path)} — ${allowed ? `one of ${allowed.join(" | ")}` : issue.message}`);
+      continue;
+    }
+    lines.push(`${CONFIG_NAMESPACE}:${keyPath(issue.path)}: ${describeGiven(raw, issue.path)} — ${describeAllowed(issue)}`);
+  }
+  return lines;
+}
+
+/** Walks the schema to the object at `path` and returns its shape (for "known keys"). */
+function schemaAt(path: PropertyKey[]): z.ZodType | undefined {
+  let cur: z.ZodType | undefined = rootSchema;
+  for (const p of path) {
+    cur = unwrap(cur);
+    if (cur instanceof z.ZodObject) cur = (cur.shape as Record<string, z.ZodType>)[String(p)];
+    else if (cur instanceof z.ZodArray) cur = cur.element as z.ZodType;
+    else if (cur instanceof z.ZodRecord) cur = cur.valueType as z.ZodType;
+    else return undefined;
+  }
+  return unwrap(cur);
+}
+
+function shapeAt(path: PropertyKey[]): Record<string, unknown> {
+  const s = schemaAt(path);
+  return s instanceof z.ZodObject ? (s.shape as Record<string, unknown>) : {};
+}
+
+function literalValuesAt(path: PropertyKey[]): unknown[] | undefined {
+  const s = schemaAt(path);
+  if (s instanceof z.ZodUnion) {
+    const opts = (s.options as z.ZodType[]).map(unwrap);
+    if (opts.every((o) => o instanceof z.ZodLiteral)) return opts.map((o) => (o as z.ZodLiteral).value);
+  }
+  return undefined;
+}
+
+/** Strips optional/default/prefault/pipe wrappers. */
+export function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+  let cur = s;
+  for (let i = 0; i < 10 && cur; i++) {
+    const def = (cur as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })._zod.def;
+    if (def.innerType) cur = def.innerType;
+    else if (def.type === "pipe" && def.in) cur = def.in;
+    else break;
+  }
+  return cur;
+}
+
+/**
+ * Turns Pulumi's config map (`<namespace>:<key>` → string) into the raw object the
+ * schema reads. Object and list values arrive as JSON; scalars as their text.
+ */
+export function rawConfig(all: Record<string, string>, namespace = CONFIG_NAMESPACE): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${namespace}:`;
+  for (const [k, v] of Object.entries(all)) {
+    if (!k.startsWith(prefix)) continue;
+    const key = k.slice(prefix.length);
+    raw[key] = parseScalar(v);
+  }
+  return raw;
+}
+
+function parseScalar(v: string): unknown {
+  const t = v.trim();
+  if (t.startsWith("{") || t.startsWith("[")) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return v;
+    }
+  }
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  return v;
+}
+
+/** Validates a raw config object; throws one SettingsError listing every problem. */
+export function parseSettings(
+  raw: Record<string, unknown>,
+  runtime: { project: string; stack: string; region?: string },
+): Settings {
+  const result = rootSchema.safeParse(raw);
+  if (!result.success) throw new SettingsError(formatIssues(raw, result.error.issues));
+  const s = result.data;
+  // A service that needs an external database and names none gets one created on RDS
+  // (checkXRoad has already refused this where the stack has no AWS network).
+  if (s.xroad && topologyOf(s, s.xroad) !== "single" && !s.xroad.database) {
+    s.xroad.database = { create: DEFAULT_POSTGRES };
+  }
+  const usesAws =
+    s.cluster.create !== undefined || Object.values(servicesOf(s)).some((svc) => svc.database?.create !== undefined);
+  if (usesAws && !runtime.region) {
+    throw new SettingsError([
+      `aws:region: nothing — an AWS region such as eu-west-1 (this stack creates AWS resources; set it with \`pulumi config set aws:region <region>\`)`,
+    ]);
+  }
+  return { ...s, project: runtime.project, stack: runtime.stack, region: runtime.region, usesAws };
+}
+
+/** Reads this stack's config from the Pulumi runtime and parses it. */
+export function loadSettings(): Settings {
+  const all = pulumi.runtime.allConfig();
+  return parseSettings(rawConfig(all), {
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    region: all["aws:region"],
+  });
+}
+
+/** The enabled service blocks by name. Adding a service adds its key here. */
+export function servicesOf(s: RawSettings) {
+  const out: { xroad?: NonNullable<RawSettings["xroad"]> } = {};
+  if (s.xroad) out.xroad = s.xroad;
+  return out as Partial<Record<"xroad", { topology?: Topology; database?: { create?: unknown; given?: unknown } }>> & typeof out;
+}
+
+/** A service's topology: its own override, else the stack's. */
+export function topologyOf(s: RawSettings, service: { topology?: Topology }): Topology {
+  return service.topology ?? s.topology;
+}

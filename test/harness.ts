@@ -1,0 +1,416 @@
+/**
+ * The one mocked Pulumi runtime, shared by the test suite and the offline plan.
+ *
+ * - `setMocks` with mocks that return realistic outputs (ARNs, endpoints, ids,
+ *   generated secrets) for what the program reads; an unknown invoke token throws.
+ * - Every registered resource is recorded with its type, name, URN, parent,
+ *   inputs (secret inputs kept as secret markers, so a test can tell which
+ *   values were secret), provider, dependencies and resource options.
+ * - `runStack` runs the whole program for a stack file or a settings object.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+export const PROJECT = "trust-services";
+export const ROOT = path.resolve(__dirname, "..");
+/** Every secret the mocks generate, and every secret config value the harness sets, contains this. */
+export const SECRET_MARK = "MOCKSECRET";
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Recorded {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  /** URN of the parent resource, if any. */
+  parent?: string;
+  /** Inputs as the engine received them; secret values are `{[sig]: secret, value}` wrappers. */
+  inputs: Record<string, unknown>;
+  provider?: string;
+  /** URNs this resource waits for (explicit dependsOn and every Output it reads). */
+  dependencies: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  additionalSecretOutputs: string[];
+  deleteBeforeReplace: boolean;
+  /** The state the mock returned (inputs plus computed outputs). */
+  state: Record<string, unknown>;
+}
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Deep copy with secret wrappers unwrapped: what the provider would receive. */
+export function plain<T = unknown>(v: unknown): T {
+  if (isSecretValue(v)) return plain(v.value);
+  if (Array.isArray(v)) return v.map((e) => plain(e)) as T;
+  if (v && typeof v === "object" && !(v instanceof pulumi.asset.Asset)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, e] of Object.entries(v)) out[k] = plain(e);
+    return out as T;
+  }
+  return v as T;
+}
+
+/** Deep copy with every secret value replaced by "[secret]". */
+export function redact(v: unknown): unknown {
+  if (isSecretValue(v)) return "[secret]";
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, e] of Object.entries(v)) out[k] = redact(e);
+    return out;
+  }
+  return typeof v === "string" && v.includes(SECRET_MARK) ? "[secret]" : v;
+}
+
+function hex(seed: string, n = 17): string {
+  return crypto.createHash("sha256").update(seed).digest("hex").slice(0, n);
+}
+
+const FAKE_CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIBmock\n-----END CERTIFICATE-----\n").toString("base64");
+
+/** Realistic outputs for the resources the program reads from. */
+function mockState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, unknown> } {
+  const state: Record<string, any> = { ...inputs };
+  let id = `${name}-id`;
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+  switch (type) {
+    case "aws:ec2/vpc:Vpc":
+      id = `vpc-${hex(name)}`;
+      state.arn = arn("ec2", `vpc/${id}`);
+      break;
+    case "aws:ec2/subnet:Subnet":
+      id = `subnet-${hex(name)}`;
+      state.arn = arn("ec2", `subnet/${id}`);
+      break;
+    case "aws:ec2/securityGroup:SecurityGroup":
+      id = `sg-${hex(name)}`;
+      state.arn = arn("ec2", `security-group/${id}`);
+      break;
+    case "aws:ec2/natGateway:NatGateway":
+      id = `nat-${hex(name)}`;
+      break;
+    case "aws:ec2/eip:Eip":
+      id = `eipalloc-${hex(name)}`;
+      state.publicIp = "198.51.100.10";
+      break;
+    case "aws:kms/key:Key":
+      id = `${hex(name, 8)}-${hex(name + "a", 4)}-${hex(name + "b", 4)}-${hex(name + "c", 4)}-${hex(name + "d", 12)}`;
+      state.keyId = id;
+      state.arn = arn("kms", `key/${id}`);
+      break;
+    case "aws:iam/role:Role":
+      id = inputs.name ?? `${name}-${hex(name, 7)}`;
+      state.name = id;
+      state.arn = `arn:aws:iam::${ACCOUNT}:role/${id}`;
+      break;
+    case "aws:iam/policy:Policy":
+      state.arn = `arn:aws:iam::${ACCOUNT}:policy/${name}-${hex(name, 7)}`;
+      break;
+    case "aws:eks/cluster:Cluster": {
+      const clusterName = inputs.name ?? `${name}-${hex(name, 7)}`;
+      id = clusterName;
+      state.name = clusterName;
+      state.arn = arn("eks", `cluster/${clusterName}`);
+      state.endpoint = `https://${hex(name, 32).toUpperCase()}.gr7.${REGION}.eks.amazonaws.com`;
+      state.certificateAuthority = { data: FAKE_CA };
+      state.vpcConfig = { ...(inputs.vpcConfig ?? {}), clusterSecurityGroupId: `sg-${hex(name + "cluster")}` };
+      state.identities = [{ oidcs: [{ issuer: `https://oidc.eks.${REGION}.amazonaws.com/id/${hex(name, 32)}` }] }];
+      state.version = inputs.version ?? "1.33";
+      break;
+    }
+    case "aws:eks/nodeGroup:NodeGroup":
+      state.arn = arn("eks", `nodegroup/${name}`);
+      break;
+    case "aws:rds/instance:Instance": {
+      const ident = inputs.identifier ?? `${name}-${hex(name, 7)}`;
+      id = ident;
+      state.identifier = ident;
+      state.address = `${ident}.c${hex(name, 11)}.${REGION}.rds.amazonaws.com`;
+      state.port = inputs.port ?? (String(inputs.engine).startsWith("mysql") ? 3306 : 5432);
+      state.endpoint = `${state.address}:${state.port}`;
+      state.arn = arn("rds", `db:${ident}`);
+      break;
+    }
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      state.primaryEndpointAddress = `master.${name}.${hex(name, 6)}.euw1.cache.amazonaws.com`;
+      state.readerEndpointAddress = `replica.${name}.${hex(name, 6)}.euw1.cache.amazonaws.com`;
+      state.port = inputs.port ?? 6379;
+      state.arn = arn("elasticache", `replicationgroup:${name}`);
+      break;
+    case "aws:efs/fileSystem:FileSystem":
+      id = `fs-${hex(name)}`;
+      state.arn = arn("elasticfilesystem", `file-system/${id}`);
+      state.dnsName = `${id}.efs.${REGION}.amazonaws.com`;
+      break;
+    case "aws:s3/bucket:Bucket": {
+      const bucket = inputs.bucket ?? `${name}-${hex(name, 7)}`;
+      id = bucket;
+      state.bucket = bucket;
+      state.arn = `arn:aws:s3:::${bucket}`;
+      state.bucketRegionalDomainName = `${bucket}.s3.${REGION}.amazonaws.com`;
+      break;
+    }
+    case "aws:backup/vault:Vault":
+      id = inputs.name ?? name;
+      state.arn = arn("backup", `backup-vault:${id}`);
+      break;
+    case "aws:backup/plan:Plan":
+      id = hex(name, 36);
+      state.arn = arn("backup", `backup-plan:${id}`);
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      id = inputs.name ?? name;
+      state.arn = arn("logs", `log-group:${id}`);
+      break;
+    case "random:index/randomPassword:RandomPassword":
+      state.result = `${SECRET_MARK}-${name}-${hex(name, 12)}`;
+      break;
+    case "tls:index/privateKey:PrivateKey":
+      state.privateKeyPem = `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END RSA PRIVATE KEY-----\n`;
+      state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END OPENSSH PRIVATE KEY-----\n`;
+      state.publicKeyOpenssh = `ssh-rsa AAAAB3Nza${hex(name, 40)} generated\n`;
+      state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
+      break;
+    case "pulumi:pulumi:StackReference":
+      state.outputs = { kubeconfig: mockKubeconfig("referenced") };
+      break;
+    case "kubernetes:core/v1:Service":
+      if (inputs.spec?.type === "LoadBalancer") {
+        state.status = { loadBalancer: { ingress: [{ hostname: `k8s-${name}-${hex(name, 10)}.elb.${REGION}.amazonaws.com` }] } };
+      }
+      break;
+    default:
+      if (type.startsWith("aws:")) {
+        const service = type.split(":")[1].split("/")[0];
+        state.arn = arn(service, `${name}`);
+      }
+  }
+  return { id, state };
+}
+
+export function mockKubeconfig(cluster: string): string {
+  return YAML.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: cluster, cluster: { server: "https://203.0.113.10:6443", "certificate-authority-data": FAKE_CA } }],
+    contexts: [{ name: cluster, context: { cluster, user: cluster } }],
+    "current-context": cluster,
+    users: [{ name: cluster, user: { token: `${SECRET_MARK}-token` } }],
+  });
+}
+
+const invokes: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: ACCOUNT,
+    arn: `arn:aws:iam::${ACCOUNT}:user/ci`,
+    userId: "AIDAMOCK",
+    id: ACCOUNT,
+  }),
+  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+    names: ["a", "b", "c", "d", "e", "f"].map((z) => `${REGION}${z}`),
+    zoneIds: [1, 2, 3, 4, 5, 6].map((n) => `euw1-az${n}`),
+    id: REGION,
+  }),
+};
+
+/** What one run of the program registered. */
+export class Run {
+  constructor(
+    public readonly resources: Recorded[],
+    public readonly outputs: Record<string, unknown>,
+    /** Stack outputs with secrets still wrapped (to check none leaks). */
+    public readonly rawOutputs: Record<string, unknown>,
+  ) {}
+
+  ofType(type: string): Recorded[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The one resource of `type` whose name is `name` (or ends with `-name`). */
+  get(type: string, name: string): Recorded {
+    const hits = this.resources.filter((r) => r.type === type && (r.name === name || r.name.endsWith(`-${name}`)));
+    if (hits.length !== 1) {
+      throw new Error(`expected one ${type} named ${name}, found ${hits.length}: ${this.ofType(type).map((r) => r.name).join(", ")}`);
+    }
+    return hits[0];
+  }
+
+  find(type: string, name: string): Recorded | undefined {
+    return this.resources.find((r) => r.type === type && (r.name === name || r.name.endsWith(`-${name}`)));
+  }
+
+  byUrn(urn: string): Recorded | undefined {
+    return this.resources.find((r) => r.urn === urn);
+  }
+
+  children(parent: Recorded): Recorded[] {
+    return this.resources.filter((r) => r.parent === parent.urn);
+  }
+
+  /** Kubernetes objects as the API server would receive them (secrets unwrapped). */
+  kubernetesObjects(): Array<{ resource: Recorded; object: Record<string, any> }> {
+    return this.resources
+      .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm") && r.type !== "pulumi:providers:kubernetes")
+      .map((resource) => ({ resource, object: plain<Record<string, any>>(resource.inputs) }));
+  }
+
+  /** Every string that was a secret anywhere in this run (inputs or generated). */
+  secretStrings(): Set<string> {
+    const found = new Set<string>();
+    const walk = (v: unknown, inSecret: boolean) => {
+      if (isSecretValue(v)) return walk(v.value, true);
+      if (typeof v === "string") {
+        if (inSecret || v.includes(SECRET_MARK)) found.add(v);
+      } else if (Array.isArray(v)) v.forEach((e) => walk(e, inSecret));
+      else if (v && typeof v === "object") Object.values(v).forEach((e) => walk(e, inSecret));
+    };
+    for (const r of this.resources) walk(r.inputs, false);
+    return found;
+  }
+}
+
+let recorded: Recorded[] = [];
+
+const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const { id, state } = mockState(args.type, args.name, args.inputs);
+    return { id, state };
+  },
+  call(args) {
+    const f = invokes[args.token];
+    if (!f) throw new Error(`unmocked invoke ${args.token}: the program called a data source the harness does not know`);
+    return f(args.inputs);
+  },
+};
+
+/** Installs the mocks for a stack and wraps the mock monitor so every registration is recorded. */
+function installMocks(stack: string): void {
+  pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  const monitor = (pulumi.runtime as any).getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  const rpc = require("@pulumi/pulumi/runtime/rpc");
+  monitor.registerResource = (req: any, callback: any) => {
+    const type = req.getType();
+    const name = req.getName();
+    const parent = req.getParent() || undefined;
+    const inputs = rpc.deserializeProperties(req.getObject());
+    const entry: Recorded = {
+      urn: monitor.newUrn(parent, type, name),
+      type,
+      name,
+      custom: req.getCustom(),
+      parent,
+      inputs,
+      provider: req.getProvider() || undefined,
+      dependencies: req.getDependenciesList(),
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      state: {},
+    };
+    recorded.push(entry);
+    return register(req, (err: unknown, resp: any) => {
+      if (!err && resp) entry.state = rpc.deserializeProperties(resp.getObject());
+      callback(err, resp);
+    });
+  };
+}
+
+/** Pulumi's config map for a stack file's `config:` block (object values as JSON; `secure:` values become marked secrets). */
+export function configFromStackFile(config: Record<string, unknown>): { values: Record<string, string>; secretKeys: string[] } {
+  const values: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const hasSecure = (v: unknown): boolean =>
+    !!v && typeof v === "object" && (("secure" in (v as object) && Object.keys(v as object).length === 1) || Object.values(v as object).some(hasSecure));
+  const replaceSecure = (v: unknown): unknown => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (Object.keys(o).length === 1 && typeof o.secure === "string") return `${SECRET_MARK}-config-${hex(o.secure, 8)}`;
+      return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, replaceSecure(e)]));
+    }
+    return Array.isArray(v) ? v.map(replaceSecure) : v;
+  };
+  for (const [key, v] of Object.entries(config)) {
+    const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (hasSecure(v)) secretKeys.push(full);
+    const value = replaceSecure(v);
+    values[full] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { values, secretKeys };
+}
+
+export function readStackFile(stack: string): Record<string, unknown> {
+  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+  return (doc.config ?? {}) as Record<string, unknown>;
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in the repository. */
+export function stackFiles(): string[] {
+  return fs
+    .readdirSync(ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+async function settle(value: unknown): Promise<unknown> {
+  return new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => { resolve(v); return v; }));
+}
+
+/**
+ * Runs the whole program (settings → platform → services → outputs) for a
+ * stack's config under the mocks, and returns what it registered.
+ * `config` is a stack file's `config:` block (keys with or without the
+ * `trust-services:` prefix; `aws:region` etc. as is).
+ */
+export async function runStack(config: Record<string, unknown>, stack = "test"): Promise<Run> {
+  const { values, secretKeys } = configFromStackFile(config);
+  installMocks(stack);
+  pulumi.runtime.setAllConfig(values, secretKeys);
+  recorded = [];
+  const mine = recorded;
+  // Imported here, after the mocks, as the Pulumi docs require.
+  const { deploy } = await import("../stacks/program");
+  const { loadSettings } = await import("../stacks/settings");
+  const rawOutputs = deploy(loadSettings()) as unknown as Record<string, unknown>;
+  const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
+  const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
+  await waitForRPCs();
+  const wrapped = await secretAwareOutputs(rawOutputs);
+  return new Run(mine, outputs, wrapped);
+}
+
+/** Resolves stack outputs keeping secretness: a secret Output becomes a secret wrapper. */
+async function secretAwareOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(outputs ?? {})) {
+    if (pulumi.Output.isInstance(v)) {
+      const secret = await (v as any).isSecret;
+      const value = await settle(v);
+      out[k] = secret ? { [SIG_KEY]: SECRET_SIG, value } : value;
+    } else if (v && typeof v === "object") {
+      out[k] = await secretAwareOutputs(v as Record<string, unknown>);
+    } else out[k] = v;
+  }
+  return out;
+}
+
+/** Runs one of the repository's stack files. */
+export function runStackFile(stack: string, override?: (config: Record<string, unknown>) => Record<string, unknown>): Promise<Run> {
+  const config = readStackFile(stack);
+  return runStack(override ? override(structuredClone(config)) : config, stack);
+}
