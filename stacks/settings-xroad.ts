@@ -69,7 +69,7 @@ export const xroadBlock = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true).describe("Expose 5500/5577 through an AWS Network Load Balancer."),
           scheme: z.enum(["internet-facing", "internal"]).default("internet-facing").describe("NLB scheme."),
-          targetType: z.enum(["ip", "instance"]).default("ip").describe("NLB target type."),
+          targetType: z.enum(["instance", "ip"]).default("instance").describe("NLB target type: `instance` works with EKS's built-in controller; `ip` needs the AWS Load Balancer Controller."),
           sourceRanges: z.array(cidr).default([]).describe("CIDRs allowed through the NLB (empty: any)."),
         })
         .prefault({})

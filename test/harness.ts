@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import type { Settings } from "../stacks/settings";
 
 export const PROJECT = "trust-services";
 export const ROOT = path.resolve(__dirname, "..");
@@ -26,6 +27,8 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface Recorded {
   urn: string;
+  /** The id the mock assigned (custom resources). */
+  id?: string;
   type: string;
   name: string;
   custom: boolean;
@@ -231,6 +234,8 @@ export class Run {
     public readonly outputs: Record<string, unknown>,
     /** Stack outputs with secrets still wrapped (to check none leaks). */
     public readonly rawOutputs: Record<string, unknown>,
+    /** The parsed settings the program ran with. */
+    public readonly settings?: Settings,
   ) {}
 
   ofType(type: string): Recorded[] {
@@ -282,6 +287,11 @@ export class Run {
 
 let recorded: Recorded[] = [];
 
+/** What the current (or last) run has registered so far; used to show a bad stack registers nothing. */
+export function recordedSoFar(): readonly Recorded[] {
+  return recorded;
+}
+
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const { id, state } = mockState(args.type, args.name, args.inputs);
@@ -323,7 +333,10 @@ function installMocks(stack: string): void {
     };
     recorded.push(entry);
     return register(req, (err: unknown, resp: any) => {
-      if (!err && resp) entry.state = rpc.deserializeProperties(resp.getObject());
+      if (!err && resp) {
+        entry.state = rpc.deserializeProperties(resp.getObject());
+        entry.id = resp.getId() || undefined;
+      }
       callback(err, resp);
     });
   };
@@ -379,19 +392,31 @@ async function settle(value: unknown): Promise<unknown> {
  */
 export async function runStack(config: Record<string, unknown>, stack = "test"): Promise<Run> {
   const { values, secretKeys } = configFromStackFile(config);
+  return runProgram(stack, values, secretKeys, async () => {
+    const { loadSettings } = await import("../stacks/settings");
+    return loadSettings();
+  });
+}
+
+/** Runs the whole program for an already parsed settings object (no stack config involved). */
+export async function runSettings(settings: Settings): Promise<Run> {
+  return runProgram(settings.stack, {}, [], async () => settings);
+}
+
+async function runProgram(stack: string, values: Record<string, string>, secretKeys: string[], settingsOf: () => Promise<Settings>): Promise<Run> {
   installMocks(stack);
   pulumi.runtime.setAllConfig(values, secretKeys);
   recorded = [];
   const mine = recorded;
   // Imported here, after the mocks, as the Pulumi docs require.
   const { deploy } = await import("../stacks/program");
-  const { loadSettings } = await import("../stacks/settings");
-  const rawOutputs = deploy(loadSettings()) as unknown as Record<string, unknown>;
+  const settings = await settingsOf();
+  const rawOutputs = deploy(settings) as unknown as Record<string, unknown>;
   const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
   const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
   await waitForRPCs();
   const wrapped = await secretAwareOutputs(rawOutputs);
-  return new Run(mine, outputs, wrapped);
+  return new Run(mine, outputs, wrapped, settings);
 }
 
 /** Resolves stack outputs keeping secretness: a secret Output becomes a secret wrapper. */

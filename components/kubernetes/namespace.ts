@@ -10,10 +10,21 @@ export interface ServiceNamespaceArgs {
    * @default "restricted"
    */
   podSecurity?: string;
+  /**
+   * Why the namespace cannot enforce "restricted" (with the upstream reference).
+   * Required for any other level; recorded as an annotation a reviewer can read.
+   */
+  podSecurityReason?: string;
   labels?: Record<string, string>;
 }
 
 const LEVELS = ["restricted", "baseline", "privileged"];
+/** Annotation that documents why a namespace enforces less than "restricted". */
+export const POD_SECURITY_REASON = "trust-services.io/pod-security-reason";
+/** Annotation that documents why a workload runs a single replica in ha. */
+export const SINGLE_REPLICA_REASON = "trust-services.io/single-replica-reason";
+/** Namespace label with the topology the service runs in. */
+export const TOPOLOGY_LABEL = "trust-services.io/topology";
 
 /**
  * A namespace for one service: the Pod Security Standard labels (enforce, audit
@@ -30,11 +41,15 @@ export class ServiceNamespace extends pulumi.ComponentResource {
     if (!LEVELS.includes(podSecurity)) {
       throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} — one of ${LEVELS.join(", ")}`);
     }
+    if (podSecurity !== "restricted" && !args.podSecurityReason) {
+      throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} without podSecurityReason — say why the images need it`);
+    }
     const ns = new k8s.core.v1.Namespace(
       name,
       {
         metadata: {
           name: args.name,
+          annotations: args.podSecurityReason ? { [POD_SECURITY_REASON]: args.podSecurityReason } : undefined,
           labels: {
             ...(args.labels ?? {}),
             "pod-security.kubernetes.io/enforce": podSecurity,

@@ -15,7 +15,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { POD_IDENTITY_TRUST } from "../../aws/common";
 import { appLabels, AppIdentity, selectorLabels } from "../../kubernetes/labels";
-import { ServiceNamespace } from "../../kubernetes/namespace";
+import { ServiceNamespace, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { dataClaim } from "../../kubernetes/storage";
 
 export const XROAD_TOPOLOGIES = ["single", "external-db", "ha"];
@@ -229,7 +229,14 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     // hostPath volumes are not allowed under baseline, so a local cluster needs privileged.
     const ns = new ServiceNamespace(
       `${name}-ns`,
-      { name: namespaceName, podSecurity: args.hostPath ? "privileged" : "baseline", labels: { "trust-services/service": "xroad" } },
+      {
+        name: namespaceName,
+        podSecurity: args.hostPath ? "privileged" : "baseline",
+        podSecurityReason: args.hostPath
+          ? "hostPath volumes (local single-node cluster only) are not allowed under baseline"
+          : "the sidecar image runs supervisord as root; X-Road doc/Sidecar/kubernetes_security_guide.md §6: adheres to baseline, cannot run as non-root",
+        labels: { "trust-services/service": "xroad", [TOPOLOGY_LABEL]: topology },
+      },
       { parent: this },
     );
     this.namespace = ns.name;
@@ -484,7 +491,15 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       primaryDeployment = new k8s.apps.v1.Deployment(
         `${name}-primary`,
         {
-          metadata: { name: `${name}-primary`, namespace, labels: appLabels(pid), annotations: awaitAnnotations },
+          metadata: {
+            name: `${name}-primary`,
+            namespace,
+            labels: appLabels(pid),
+            annotations: {
+              ...awaitAnnotations,
+              [SINGLE_REPLICA_REASON]: "exactly one primary owns /etc/xroad and the message-log archives; it serves no client traffic (seed 004 §2.3)",
+            },
+          },
           spec: {
             // Exactly one primary: it owns the configuration and the message-log archives.
             replicas: 1,

@@ -1,0 +1,124 @@
+/**
+ * Offline plan: runs the program for `Pulumi.<stack>.yaml` under the mocked
+ * runtime (no cloud account, no cluster) and shows what the stack would create.
+ *
+ *   npm run plan -- <stack>
+ *
+ * Prints the resource tree, counts by type and each service's topology; writes
+ * out/<stack>/manifests.yaml (every Kubernetes object, Secret values redacted)
+ * and out/<stack>/resources.json (every resource; secrets redacted).
+ * Bad config: prints the settings error and exits 1.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { plain, readStackFile, Recorded, redact, ROOT, Run, runStack, stackFiles } from "../test/harness";
+import { SettingsError } from "../stacks/settings";
+import { evaluatePolicies } from "../test/policies";
+
+function shortType(t: string): string {
+  return t.startsWith("trust-services:") ? t : t.replace(/^([\w-]+):([\w./-]+)\/\w+:(\w+)$/, "$1:$3");
+}
+
+export function renderTree(run: Run): string[] {
+  const lines: string[] = [];
+  const byParent = new Map<string | undefined, Recorded[]>();
+  const known = new Set(run.resources.map((r) => r.urn));
+  for (const r of run.resources) {
+    const p = r.parent && known.has(r.parent) ? r.parent : undefined;
+    byParent.set(p, [...(byParent.get(p) ?? []), r]);
+  }
+  const walk = (parent: string | undefined, indent: string) => {
+    const kids = (byParent.get(parent) ?? []).slice().sort((a, b) => Number(a.custom) - Number(b.custom) || a.name.localeCompare(b.name));
+    kids.forEach((r, i) => {
+      const last = i === kids.length - 1;
+      const flags = [r.retainOnDelete ? "retained" : "", r.protect ? "protected" : ""].filter(Boolean).join(", ");
+      lines.push(`${indent}${last ? "└─" : "├─"} ${r.name}  ${shortType(r.type)}${flags ? `  [${flags}]` : ""}`);
+      walk(r.urn, indent + (last ? "   " : "│  "));
+    });
+  };
+  walk(undefined, "");
+  return lines;
+}
+
+/** Kubernetes objects as YAML documents, Secret values replaced. */
+export function renderManifests(run: Run): string {
+  return run
+    .kubernetesObjects()
+    .map(({ object }) => {
+      const o = structuredClone(object);
+      if (o.kind === "Secret") {
+        for (const field of ["data", "stringData"]) {
+          if (o[field]) o[field] = Object.fromEntries(Object.keys(o[field]).map((k) => [k, "[redacted]"]));
+        }
+      }
+      return YAML.stringify(redact(o));
+    })
+    .join("---\n");
+}
+
+export function renderResources(run: Run): unknown[] {
+  return run.resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    parent: r.parent,
+    retainOnDelete: r.retainOnDelete || undefined,
+    protect: r.protect || undefined,
+    dependsOn: r.dependencies.length ? r.dependencies : undefined,
+    inputs: redact(r.inputs),
+  }));
+}
+
+async function main(): Promise<number> {
+  const stack = process.argv[2];
+  if (!stack) {
+    console.error(`usage: npm run plan -- <stack>   (stacks here: ${stackFiles().join(", ")})`);
+    return 2;
+  }
+  if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
+    console.error(`no Pulumi.${stack}.yaml (stacks here: ${stackFiles().join(", ")})`);
+    return 2;
+  }
+  let run: Run;
+  try {
+    run = await runStack(readStackFile(stack), stack);
+  } catch (e) {
+    if (e instanceof SettingsError) {
+      console.error(`Pulumi.${stack}.yaml: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  const outputs = plain<Record<string, any>>(run.outputs);
+  console.log(`Plan for stack "${stack}" (offline, mocked runtime)\n`);
+  console.log("Topologies:");
+  for (const [svc, topo] of Object.entries(outputs.topologies ?? {})) console.log(`  ${svc}: ${topo}`);
+  console.log(`\nResource tree (${run.resources.length} resources):`);
+  renderTree(run).forEach((l) => console.log(`  ${l}`));
+  const counts = new Map<string, number>();
+  run.resources.forEach((r) => counts.set(r.type, (counts.get(r.type) ?? 0) + 1));
+  console.log("\nCounts by type:");
+  [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).forEach(([t, n]) => console.log(`  ${String(n).padStart(4)}  ${t}`));
+
+  const findings = evaluatePolicies(run);
+  console.log(`\nPolicy findings: ${findings.length}`);
+  findings.forEach((f) => console.log(`  [${f.rule}] ${f.resource}: ${f.message}`));
+
+  const dir = path.join(ROOT, "out", stack);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "manifests.yaml"), renderManifests(run));
+  fs.writeFileSync(path.join(dir, "resources.json"), JSON.stringify(renderResources(run), null, 2) + "\n");
+  console.log(`\nWrote ${path.relative(ROOT, path.join(dir, "manifests.yaml"))} and ${path.relative(ROOT, path.join(dir, "resources.json"))}`);
+  return findings.length > 0 ? 3 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,498 @@
+/**
+ * The project's own policy suite: the rules a security reviewer of a
+ * Kubernetes-on-AWS deployment applies, each a small function over the
+ * resources the harness recorded. They read only resource types and fields,
+ * never service names, so every service added later is covered without edits.
+ *
+ * Documented exceptions are data on the resources themselves (an annotation
+ * with the reason and its upstream reference), so a reviewer reads them where
+ * they apply.
+ */
+import { isSecretValue, plain, Recorded, Run } from "../harness";
+
+export interface Finding {
+  rule: string;
+  resource: string;
+  message: string;
+}
+
+export interface Rule {
+  id: string;
+  description: string;
+  check(run: Run): Finding[];
+}
+
+const POD_SECURITY_REASON = "trust-services.io/pod-security-reason";
+const SINGLE_REPLICA_REASON = "trust-services.io/single-replica-reason";
+const TOPOLOGY_LABEL = "trust-services.io/topology";
+const TLS_EXEMPT_TAG = "trust-services/tls-exempt-reason";
+
+const label = (r: Recorded) => `${r.type} ${r.name}`;
+const finding = (rule: string, r: Recorded, message: string): Finding => ({ rule, resource: label(r), message });
+const inputs = (r: Recorded) => plain<Record<string, any>>(r.inputs);
+
+const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]);
+const LONG_RUNNING = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"]);
+
+interface PodView {
+  resource: Recorded;
+  kind: string;
+  namespace?: string;
+  replicas?: number;
+  metadata: Record<string, any>;
+  spec: Record<string, any>;
+  podLabels: Record<string, string>;
+  workload: Record<string, any>;
+}
+
+/** Every pod template the run would create, with the workload around it. */
+export function podsOf(run: Run): PodView[] {
+  const out: PodView[] = [];
+  for (const { resource, object } of run.kubernetesObjects()) {
+    if (!WORKLOAD_KINDS.has(object.kind)) continue;
+    const tpl =
+      object.kind === "Pod"
+        ? object
+        : object.kind === "CronJob"
+          ? object.spec?.jobTemplate?.spec?.template
+          : object.spec?.template;
+    out.push({
+      resource,
+      kind: object.kind,
+      namespace: object.metadata?.namespace,
+      replicas: object.spec?.replicas,
+      metadata: object.metadata ?? {},
+      spec: tpl?.spec ?? {},
+      podLabels: tpl?.metadata?.labels ?? {},
+      workload: object,
+    });
+  }
+  return out;
+}
+
+function containersOf(pod: PodView): Array<Record<string, any>> {
+  return [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])];
+}
+
+function ownKeyArns(run: Run): Set<string> {
+  return new Set(run.ofType("aws:kms/key:Key").map((k) => String(k.state.arn)));
+}
+
+function isOwnKey(run: Run, arn: unknown): boolean {
+  return typeof arn === "string" && ownKeyArns(run).has(arn);
+}
+
+function parsePolicy(doc: unknown): Array<Record<string, any>> {
+  try {
+    const p = typeof doc === "string" ? JSON.parse(doc) : doc;
+    const st = (p as any)?.Statement ?? [];
+    return Array.isArray(st) ? st : [st];
+  } catch {
+    return [];
+  }
+}
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+// ---------------------------------------------------------------------------
+
+const encryptionAtRest: Rule = {
+  id: "encryption-at-rest",
+  description:
+    "Every data store is encrypted with a customer-managed KMS key created by the stack (S3, EBS StorageClass, EFS, RDS, ElastiCache, EKS secrets, CloudWatch log groups, backup vault), and every key rotates.",
+  check(run) {
+    const out: Finding[] = [];
+    const rule = this.id;
+    const need = (r: Recorded, ok: boolean, what: string) => {
+      if (!ok) out.push(finding(rule, r, what));
+    };
+    for (const k of run.ofType("aws:kms/key:Key")) need(k, inputs(k).enableKeyRotation === true, "key rotation is off");
+    for (const b of run.ofType("aws:s3/bucket:Bucket")) {
+      const sse = run
+        .ofType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+        .find((c) => inputs(c).bucket === b.id);
+      const rule0 = sse ? inputs(sse).rules?.[0]?.applyServerSideEncryptionByDefault : undefined;
+      need(b, !!rule0 && rule0.sseAlgorithm === "aws:kms" && isOwnKey(run, rule0.kmsMasterKeyId), "no default SSE-KMS with a customer-managed key");
+    }
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (object.kind === "StorageClass" && object.provisioner === "ebs.csi.aws.com") {
+        need(resource, object.parameters?.encrypted === "true" && isOwnKey(run, object.parameters?.kmsKeyId), "EBS volumes not encrypted with a customer-managed key");
+      }
+    }
+    for (const f of run.ofType("aws:efs/fileSystem:FileSystem")) need(f, inputs(f).encrypted === true && isOwnKey(run, inputs(f).kmsKeyId), "EFS not encrypted with a customer-managed key");
+    for (const d of run.ofType("aws:rds/instance:Instance")) {
+      const i = inputs(d);
+      need(d, i.storageEncrypted === true && isOwnKey(run, i.kmsKeyId), "RDS storage not encrypted with a customer-managed key");
+      if (i.performanceInsightsEnabled) need(d, isOwnKey(run, i.performanceInsightsKmsKeyId), "Performance Insights not encrypted with a customer-managed key");
+    }
+    for (const c of run.ofType("aws:elasticache/replicationGroup:ReplicationGroup")) {
+      need(c, inputs(c).atRestEncryptionEnabled === true && isOwnKey(run, inputs(c).kmsKeyId), "Redis not encrypted at rest with a customer-managed key");
+    }
+    for (const c of run.ofType("aws:eks/cluster:Cluster")) {
+      const e = inputs(c).encryptionConfig;
+      need(c, !!e && asList(e.resources).includes("secrets") && isOwnKey(run, e.provider?.keyArn), "Kubernetes secrets not envelope-encrypted with a customer-managed key");
+    }
+    for (const g of run.ofType("aws:cloudwatch/logGroup:LogGroup")) need(g, isOwnKey(run, inputs(g).kmsKeyId), "log group not encrypted with a customer-managed key");
+    for (const v of run.ofType("aws:backup/vault:Vault")) need(v, isOwnKey(run, inputs(v).kmsKeyArn), "backup vault not encrypted with a customer-managed key");
+    for (const lt of run.ofType("aws:ec2/launchTemplate:LaunchTemplate")) {
+      for (const m of inputs(lt).blockDeviceMappings ?? []) {
+        need(lt, String(m.ebs?.encrypted) === "true" && isOwnKey(run, m.ebs?.kmsKeyId), "node volume not encrypted with a customer-managed key");
+      }
+    }
+    return out;
+  },
+};
+
+/** Ports that must never face the internet: admin UIs, admin APIs, SSH, databases, caches. */
+export const ADMIN_PORTS = new Set([22, 4000, 3306, 5432, 6379, 2049, 8443, 8080, 24817]);
+
+function internetFacing(object: Record<string, any>): boolean {
+  if (object.spec?.type !== "LoadBalancer") return false;
+  const a = object.metadata?.annotations ?? {};
+  return !(a["service.beta.kubernetes.io/aws-load-balancer-scheme"] === "internal" || a["service.beta.kubernetes.io/aws-load-balancer-internal"] === "true");
+}
+
+const nothingPublic: Rule = {
+  id: "nothing-public",
+  description:
+    "Databases, caches and buckets are private; internet-facing load balancers carry no admin UI, admin API, SSH or data port; the EKS public endpoint, when on, is limited to given CIDRs; no security group admits the whole internet.",
+  check(run) {
+    const out: Finding[] = [];
+    for (const d of run.ofType("aws:rds/instance:Instance")) if (inputs(d).publiclyAccessible !== false) out.push(finding(this.id, d, "RDS instance may be publicly accessible"));
+    for (const b of run.ofType("aws:s3/bucket:Bucket")) {
+      const pab = run.ofType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find((p) => inputs(p).bucket === b.id);
+      const i = pab ? inputs(pab) : {};
+      if (!(i.blockPublicAcls && i.blockPublicPolicy && i.ignorePublicAcls && i.restrictPublicBuckets)) out.push(finding(this.id, b, "public access is not fully blocked"));
+    }
+    for (const c of run.ofType("aws:eks/cluster:Cluster")) {
+      const v = inputs(c).vpcConfig ?? {};
+      if (v.endpointPublicAccess !== false && (asList(v.publicAccessCidrs).length === 0 || asList(v.publicAccessCidrs).includes("0.0.0.0/0"))) {
+        out.push(finding(this.id, c, "public API endpoint open to the whole internet"));
+      }
+    }
+    for (const r of run.resources.filter((x) => x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" || x.type === "aws:ec2/securityGroupRule:SecurityGroupRule")) {
+      const i = inputs(r);
+      if (i.type !== "egress" && (i.cidrIpv4 === "0.0.0.0/0" || asList(i.cidrBlocks).includes("0.0.0.0/0"))) out.push(finding(this.id, r, "security group admits 0.0.0.0/0"));
+    }
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (object.kind !== "Service" || !internetFacing(object)) continue;
+      for (const p of object.spec?.ports ?? []) {
+        if (ADMIN_PORTS.has(Number(p.port)) || ADMIN_PORTS.has(Number(p.targetPort))) {
+          out.push(finding(this.id, resource, `internet-facing load balancer exposes port ${p.port}`));
+        }
+      }
+    }
+    return out;
+  },
+};
+
+const tlsRequired: Rule = {
+  id: "tls-required",
+  description:
+    "TLS is required where the peer supports it: RDS parameter groups force it, S3 bucket and EFS file system policies deny non-TLS requests, Redis uses transit encryption unless the consumer cannot (documented by a tag).",
+  check(run) {
+    const out: Finding[] = [];
+    for (const d of run.ofType("aws:rds/instance:Instance")) {
+      const pg = run.ofType("aws:rds/parameterGroup:ParameterGroup").find((p) => p.state.name === inputs(d).parameterGroupName || p.id === inputs(d).parameterGroupName);
+      const params: Array<{ name: string; value: string }> = pg ? inputs(pg).parameters ?? [] : [];
+      const forced = params.some((p) => (p.name === "rds.force_ssl" || p.name === "require_secure_transport") && ["1", "ON", "on"].includes(String(p.value)));
+      if (!forced) out.push(finding(this.id, d, "parameter group does not require TLS"));
+    }
+    const deniesInsecure = (policy: unknown) =>
+      parsePolicy(policy).some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
+    for (const b of run.ofType("aws:s3/bucket:Bucket")) {
+      const pol = run.ofType("aws:s3/bucketPolicy:BucketPolicy").find((p) => inputs(p).bucket === b.id);
+      if (!pol || !deniesInsecure(inputs(pol).policy)) out.push(finding(this.id, b, "bucket policy does not deny non-TLS requests"));
+    }
+    for (const f of run.ofType("aws:efs/fileSystem:FileSystem")) {
+      const pol = run.ofType("aws:efs/fileSystemPolicy:FileSystemPolicy").find((p) => inputs(p).fileSystemId === f.id);
+      if (!pol || !deniesInsecure(inputs(pol).policy)) out.push(finding(this.id, f, "file system policy does not deny non-TLS access"));
+    }
+    for (const c of run.ofType("aws:elasticache/replicationGroup:ReplicationGroup")) {
+      const i = inputs(c);
+      if (i.transitEncryptionEnabled !== true && !i.tags?.[TLS_EXEMPT_TAG]) out.push(finding(this.id, c, "Redis without transit encryption and no documented reason"));
+    }
+    return out;
+  },
+};
+
+/** Every string that was secret in this run, long enough to search for. */
+function secretNeedles(run: Run): string[] {
+  return [...run.secretStrings()].filter((s) => s.length >= 8);
+}
+
+function leaks(value: unknown, needles: string[], path: string, found: string[]): void {
+  if (isSecretValue(value)) return;
+  if (typeof value === "string") {
+    if (needles.some((n) => value.includes(n))) found.push(path);
+  } else if (Array.isArray(value)) value.forEach((e, i) => leaks(e, needles, `${path}[${i}]`, found));
+  else if (value && typeof value === "object") for (const [k, e] of Object.entries(value)) leaks(e, needles, path ? `${path}.${k}` : k, found);
+}
+
+const noPlaintextSecrets: Rule = {
+  id: "no-plaintext-secrets",
+  description: "No secret appears in plain text in any resource input outside a secret field, in a label or annotation, or in a stack output.",
+  check(run) {
+    const out: Finding[] = [];
+    const needles = secretNeedles(run);
+    for (const r of run.resources) {
+      const found: string[] = [];
+      leaks(r.inputs, needles, "", found);
+      for (const p of found) out.push(finding(this.id, r, `secret in plain text at ${p}`));
+    }
+    const found: string[] = [];
+    leaks(run.rawOutputs, needles, "", found);
+    for (const p of found) out.push({ rule: this.id, resource: "stack outputs", message: `secret in plain text at ${p}` });
+    return out;
+  },
+};
+
+const imagesPinned: Rule = {
+  id: "images-pinned",
+  description: "Every container image names a version tag or a digest, never `latest` or no tag.",
+  check(run) {
+    const out: Finding[] = [];
+    for (const pod of podsOf(run)) {
+      for (const c of containersOf(pod)) {
+        const image = String(c.image ?? "");
+        const ref = image.split("/").pop() ?? "";
+        const pinned = image.includes("@sha256:") || (ref.includes(":") && !ref.endsWith(":latest"));
+        if (!pinned) out.push(finding(this.id, pod.resource, `container ${c.name} image ${JSON.stringify(image)} is not pinned`));
+      }
+    }
+    return out;
+  },
+};
+
+const resourcesAndProbes: Rule = {
+  id: "resources-and-probes",
+  description: "Every container has CPU and memory requests and limits; every long-running container has a liveness probe, and a readiness probe when it serves a port.",
+  check(run) {
+    const out: Finding[] = [];
+    for (const pod of podsOf(run)) {
+      for (const c of containersOf(pod)) {
+        for (const kind of ["requests", "limits"]) {
+          for (const res of ["cpu", "memory"]) {
+            if (!c.resources?.[kind]?.[res]) out.push(finding(this.id, pod.resource, `container ${c.name} has no ${res} ${kind.slice(0, -1)}`));
+          }
+        }
+      }
+      if (!LONG_RUNNING.has(pod.kind)) continue;
+      for (const c of pod.spec.containers ?? []) {
+        if (!c.livenessProbe) out.push(finding(this.id, pod.resource, `container ${c.name} has no liveness probe`));
+        if ((c.ports ?? []).length > 0 && !c.readinessProbe) out.push(finding(this.id, pod.resource, `container ${c.name} serves ports but has no readiness probe`));
+      }
+    }
+    return out;
+  },
+};
+
+const BASELINE_CAPS = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]);
+
+const podSecurity: Rule = {
+  id: "pod-security",
+  description:
+    "Every namespace enforces a Pod Security Standard; anything below `restricted` carries the reason (with its upstream reference); pods meet the level of their namespace.",
+  check(run) {
+    const out: Finding[] = [];
+    const levels = new Map<string, string>();
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (object.kind !== "Namespace") continue;
+      const level = object.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
+      levels.set(object.metadata?.name, level);
+      if (!level) out.push(finding(this.id, resource, "no pod-security.kubernetes.io/enforce label"));
+      else if (level !== "restricted" && !object.metadata?.annotations?.[POD_SECURITY_REASON]) {
+        out.push(finding(this.id, resource, `enforces ${level} without a documented reason (${POD_SECURITY_REASON})`));
+      }
+    }
+    for (const pod of podsOf(run)) {
+      const level = pod.namespace ? levels.get(pod.namespace) : undefined;
+      if (level === undefined) {
+        out.push(finding(this.id, pod.resource, `namespace ${pod.namespace} is not created by the stack with a Pod Security label`));
+        continue;
+      }
+      if (level === "privileged") continue;
+      const s = pod.spec;
+      if (s.hostNetwork || s.hostPID || s.hostIPC) out.push(finding(this.id, pod.resource, "uses host namespaces"));
+      if ((s.volumes ?? []).some((v: any) => v.hostPath)) out.push(finding(this.id, pod.resource, "uses a hostPath volume"));
+      for (const c of containersOf(pod)) {
+        const sc = c.securityContext ?? {};
+        if (sc.privileged) out.push(finding(this.id, pod.resource, `container ${c.name} is privileged`));
+        for (const cap of sc.capabilities?.add ?? []) {
+          if (!BASELINE_CAPS.has(cap) || level === "restricted") {
+            if (!(level === "restricted" && cap === "NET_BIND_SERVICE")) out.push(finding(this.id, pod.resource, `container ${c.name} adds capability ${cap}`));
+          }
+        }
+        if (level === "restricted") {
+          const runAsNonRoot = sc.runAsNonRoot ?? s.securityContext?.runAsNonRoot;
+          const seccomp = sc.seccompProfile?.type ?? s.securityContext?.seccompProfile?.type;
+          if (runAsNonRoot !== true) out.push(finding(this.id, pod.resource, `container ${c.name} may run as root`));
+          if (sc.allowPrivilegeEscalation !== false) out.push(finding(this.id, pod.resource, `container ${c.name} allows privilege escalation`));
+          if (!(sc.capabilities?.drop ?? []).includes("ALL")) out.push(finding(this.id, pod.resource, `container ${c.name} does not drop ALL capabilities`));
+          if (!["RuntimeDefault", "Localhost"].includes(seccomp)) out.push(finding(this.id, pod.resource, `container ${c.name} has no seccomp profile`));
+        }
+      }
+    }
+    return out;
+  },
+};
+
+const networkPolicies: Rule = {
+  id: "network-policies",
+  description: "Every namespace with pods has a default-deny NetworkPolicy for ingress and egress, and every allow rule names its ports.",
+  check(run) {
+    const out: Finding[] = [];
+    const objects = run.kubernetesObjects();
+    const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
+    const namespaces = new Set(podsOf(run).map((p) => p.namespace).filter(Boolean) as string[]);
+    for (const ns of namespaces) {
+      const deny = policies.some(({ object }) => {
+        const sp = object.spec ?? {};
+        return (
+          object.metadata?.namespace === ns &&
+          Object.keys(sp.podSelector ?? {}).length === 0 &&
+          ["Ingress", "Egress"].every((t) => (sp.policyTypes ?? []).includes(t)) &&
+          !(sp.ingress ?? []).length &&
+          !(sp.egress ?? []).length
+        );
+      });
+      if (!deny) out.push({ rule: this.id, resource: `namespace ${ns}`, message: "no default-deny NetworkPolicy" });
+    }
+    for (const { resource, object } of policies) {
+      for (const dir of ["ingress", "egress"]) {
+        for (const r of object.spec?.[dir] ?? []) {
+          if (!(r.ports ?? []).length) out.push(finding(this.id, resource, `an ${dir} rule allows every port`));
+        }
+      }
+    }
+    return out;
+  },
+};
+
+function matches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return !!selector && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+const haServing: Rule = {
+  id: "ha-serving",
+  description:
+    "In ha: no workload runs a single replica unless it documents why, replicas spread over zones and nodes, a PodDisruptionBudget covers them, and rollouts keep serving.",
+  check(run) {
+    const out: Finding[] = [];
+    const haNamespaces = new Set(
+      run
+        .kubernetesObjects()
+        .filter(({ object }) => object.kind === "Namespace" && object.metadata?.labels?.[TOPOLOGY_LABEL] === "ha")
+        .map(({ object }) => object.metadata.name),
+    );
+    const pdbs = run.kubernetesObjects().filter(({ object }) => object.kind === "PodDisruptionBudget");
+    for (const pod of podsOf(run)) {
+      if (!pod.namespace || !haNamespaces.has(pod.namespace) || !["Deployment", "StatefulSet"].includes(pod.kind)) continue;
+      const replicas = pod.replicas ?? 1;
+      if (replicas < 2) {
+        if (!pod.metadata.annotations?.[SINGLE_REPLICA_REASON]) out.push(finding(this.id, pod.resource, `runs ${replicas} replica without a documented reason (${SINGLE_REPLICA_REASON})`));
+        continue;
+      }
+      const keys = new Set((pod.spec.topologySpreadConstraints ?? []).map((t: any) => t.topologyKey));
+      if (!keys.has("topology.kubernetes.io/zone")) out.push(finding(this.id, pod.resource, "replicas not spread over zones"));
+      if (!keys.has("kubernetes.io/hostname") && !pod.spec.affinity?.podAntiAffinity) out.push(finding(this.id, pod.resource, "replicas not spread over nodes"));
+      const covered = pdbs.some(({ object }) => object.metadata?.namespace === pod.namespace && matches(object.spec?.selector?.matchLabels, pod.podLabels));
+      if (!covered) out.push(finding(this.id, pod.resource, "no PodDisruptionBudget"));
+      const strategy = pod.workload.spec?.strategy ?? pod.workload.spec?.updateStrategy ?? {};
+      if (strategy.type === "Recreate") out.push(finding(this.id, pod.resource, "Recreate rollout stops every replica"));
+      const maxUnavailable = strategy.rollingUpdate?.maxUnavailable;
+      if (typeof maxUnavailable === "number" && maxUnavailable >= replicas) out.push(finding(this.id, pod.resource, "rollout may take every replica down"));
+    }
+    return out;
+  },
+};
+
+const STATEFUL_TYPES = [
+  "aws:rds/instance:Instance",
+  "aws:efs/fileSystem:FileSystem",
+  "aws:s3/bucket:Bucket",
+  "aws:kms/key:Key",
+  "aws:backup/vault:Vault",
+  "aws:elasticache/replicationGroup:ReplicationGroup",
+  "kubernetes:core/v1:PersistentVolumeClaim",
+];
+
+const productionKeepsData: Rule = {
+  id: "production-keeps-data",
+  description:
+    "When production: every stateful resource is retained or protected on destroy, RDS has deletion protection and a final snapshot, backups are on (AWS Backup plan and RDS retention ≥ 7 days). Always: data StorageClasses reclaim Retain.",
+  check(run) {
+    const out: Finding[] = [];
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (object.kind === "StorageClass" && object.reclaimPolicy !== "Retain") out.push(finding(this.id, resource, "StorageClass deletes volumes with their claims"));
+    }
+    for (const d of run.ofType("aws:rds/instance:Instance")) {
+      if (!(Number(inputs(d).backupRetentionPeriod) >= 7)) out.push(finding(this.id, d, "automated backups kept less than 7 days"));
+    }
+    if (!run.settings?.production) return out;
+    for (const type of STATEFUL_TYPES) {
+      for (const r of run.ofType(type)) if (!r.retainOnDelete && !r.protect) out.push(finding(this.id, r, "would be deleted by a destroy"));
+    }
+    for (const d of run.ofType("aws:rds/instance:Instance")) {
+      const i = inputs(d);
+      if (i.deletionProtection !== true) out.push(finding(this.id, d, "no deletion protection"));
+      if (i.skipFinalSnapshot !== false || !i.finalSnapshotIdentifier) out.push(finding(this.id, d, "no final snapshot"));
+    }
+    for (const c of run.ofType("aws:eks/cluster:Cluster")) if (inputs(c).deletionProtection !== true) out.push(finding(this.id, c, "no deletion protection"));
+    const hasVolumes = run.ofType("aws:efs/fileSystem:FileSystem").length > 0 || run.ofType("kubernetes:core/v1:PersistentVolumeClaim").length > 0;
+    if (hasVolumes && run.settings?.cluster.create) {
+      const plans = run.ofType("aws:backup/plan:Plan");
+      const selections = run.ofType("aws:backup/selection:Selection");
+      if (plans.length === 0 || selections.length === 0) out.push({ rule: this.id, resource: "stack", message: "no AWS Backup plan selects the volumes" });
+      for (const p of plans) {
+        for (const r of inputs(p).rules ?? []) if (!(Number(r.lifecycle?.deleteAfter) >= 35)) out.push(finding(this.id, p, "production backups kept less than 35 days"));
+      }
+    }
+    return out;
+  },
+};
+
+const iamLeastPrivilege: Rule = {
+  id: "iam-least-privilege",
+  description:
+    "No IAM policy allows a wildcard action on `*` resources; a workload role's S3 access is limited to a key prefix and its KMS access to named keys. (KMS key policies are exempt: there `*` means the key itself.)",
+  check(run) {
+    const out: Finding[] = [];
+    const policies = run.resources.filter((r) => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"].includes(r.type));
+    for (const p of policies) {
+      for (const st of parsePolicy(inputs(p).policy)) {
+        if (st.Effect !== "Allow") continue;
+        const actions = asList(st.Action).map(String);
+        const resources = asList(st.Resource).map(String);
+        if (actions.some((a) => a === "*" || a.endsWith(":*")) && resources.includes("*")) out.push(finding(this.id, p, `allows ${actions.join(",")} on *`));
+        if (actions.some((a) => a.startsWith("s3:")) && actions.some((a) => /^s3:(Get|Put|Delete)Object/.test(a))) {
+          for (const res of resources) {
+            if (!/^arn:aws:s3:::[^/]+\/[^*]+\/\*$/.test(res)) out.push(finding(this.id, p, `S3 object access not limited to a prefix: ${res}`));
+          }
+        }
+        if (actions.some((a) => a.startsWith("kms:")) && resources.some((r) => r === "*" || !r.startsWith("arn:aws:kms:"))) {
+          out.push(finding(this.id, p, "KMS access not limited to named keys"));
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const RULES: Rule[] = [
+  encryptionAtRest,
+  nothingPublic,
+  tlsRequired,
+  noPlaintextSecrets,
+  imagesPinned,
+  resourcesAndProbes,
+  podSecurity,
+  networkPolicies,
+  haServing,
+  productionKeepsData,
+  iamLeastPrivilege,
+];
+
+export function evaluatePolicies(run: Run, rules: Rule[] = RULES): Finding[] {
+  return rules.flatMap((r) => r.check(run));
+}
