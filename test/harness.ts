@@ -310,6 +310,7 @@ function installMocks(stack: string): void {
   const monitor = (pulumi.runtime as any).getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
   const rpc = require("@pulumi/pulumi/runtime/rpc");
+  wrapRead(monitor, rpc);
   monitor.registerResource = (req: any, callback: any) => {
     const type = req.getType();
     const name = req.getName();
@@ -339,6 +340,35 @@ function installMocks(stack: string): void {
       }
       callback(err, resp);
     });
+  };
+}
+
+/** Records reads of existing resources (StackReference, `.get`) the same way. */
+function wrapRead(monitor: any, rpc: any): void {
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req: any, callback: any) => {
+    const type = req.getType();
+    const name = req.getName();
+    const parent = req.getParent() || undefined;
+    const entry: Recorded = {
+      urn: monitor.newUrn(parent, type, name),
+      id: req.getId(),
+      type,
+      name,
+      custom: true,
+      parent,
+      inputs: rpc.deserializeProperties(req.getProperties()),
+      provider: req.getProvider() || undefined,
+      dependencies: req.getDependenciesList(),
+      protect: false,
+      retainOnDelete: false,
+      ignoreChanges: [],
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: false,
+      state: {},
+    };
+    recorded.push(entry);
+    return read(req, callback);
   };
 }
 
@@ -404,19 +434,36 @@ export async function runSettings(settings: Settings): Promise<Run> {
 }
 
 async function runProgram(stack: string, values: Record<string, string>, secretKeys: string[], settingsOf: () => Promise<Settings>): Promise<Run> {
-  installMocks(stack);
-  pulumi.runtime.setAllConfig(values, secretKeys);
+  let settings: Settings | undefined;
+  return runWith(
+    async () => {
+      // Imported here, after the mocks, as the Pulumi docs require.
+      const { deploy } = await import("../stacks/program");
+      settings = await settingsOf();
+      return deploy(settings) as unknown as Record<string, unknown>;
+    },
+    { stack, config: values, secretKeys, settings: () => settings },
+  );
+}
+
+/**
+ * Runs any code that creates resources (a component on its own, say) under the
+ * mocks and records what it registers. `body` returns the values to resolve as outputs.
+ */
+export async function runWith(
+  body: () => Promise<Record<string, unknown>> | Record<string, unknown>,
+  opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; settings?: () => Settings | undefined } = {},
+): Promise<Run> {
+  installMocks(opts.stack ?? "test");
+  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   recorded = [];
   const mine = recorded;
-  // Imported here, after the mocks, as the Pulumi docs require.
-  const { deploy } = await import("../stacks/program");
-  const settings = await settingsOf();
-  const rawOutputs = deploy(settings) as unknown as Record<string, unknown>;
+  const rawOutputs = await body();
   const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
   const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
   await waitForRPCs();
   const wrapped = await secretAwareOutputs(rawOutputs);
-  return new Run(mine, outputs, wrapped, settings);
+  return new Run(mine, outputs, wrapped, opts.settings?.());
 }
 
 /** Resolves stack outputs keeping secretness: a secret Output becomes a secret wrapper. */

@@ -35,7 +35,7 @@ describe("whole program, for every Pulumi.<stack>.yaml", () => {
       });
 
       it("every resource below a component is created with that component as parent", () => {
-        for (const r of run.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+        for (const r of run.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:"))) {
           assert.ok(r.parent, `${r.type} ${r.name} has no parent component`);
         }
       });

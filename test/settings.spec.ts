@@ -5,7 +5,7 @@ import { recordedSoFar, runStack, SECRET_MARK } from "./harness";
 const RUNTIME = { project: "trust-services", stack: "test", region: "eu-west-1" };
 
 /** Parses and returns the error lines (or fails when the input is accepted). */
-function problems(raw: Record<string, unknown>, runtime = RUNTIME): string[] {
+function problems(raw: Record<string, unknown>, runtime: { project: string; stack: string; region?: string } = RUNTIME): string[] {
   try {
     parseSettings(raw, runtime);
   } catch (e) {

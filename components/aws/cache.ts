@@ -14,6 +14,11 @@ export interface CacheArgs {
    * @default true
    */
   transitEncryption?: boolean;
+  /**
+   * Why the consumer cannot use TLS (required when transitEncryption is false);
+   * recorded as the tag `trust-services/tls-exempt-reason`.
+   */
+  plaintextReason?: string;
   /** Redis AUTH with a generated token (needs transitEncryption). @default same as transitEncryption */
   auth?: boolean;
   /** @default "cache.t4g.small" */
@@ -48,6 +53,9 @@ export class Cache extends pulumi.ComponentResource {
     const production = args.production ?? false;
     const tags = args.tags ?? {};
     if (auth && !transitEncryption) throw new Error(`Cache ${name}: auth true with transitEncryption false — AUTH needs transit encryption`);
+    if (!transitEncryption && !args.plaintextReason) {
+      throw new Error(`Cache ${name}: transitEncryption false without plaintextReason — say why the consumer cannot use TLS`);
+    }
     this.tls = transitEncryption;
 
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, tags }, { parent: this });
@@ -85,7 +93,7 @@ export class Cache extends pulumi.ComponentResource {
         securityGroupIds: [sg.id],
         snapshotRetentionLimit: production ? 7 : 1,
         autoMinorVersionUpgrade: true,
-        tags,
+        tags: transitEncryption ? tags : { ...tags, "trust-services/tls-exempt-reason": args.plaintextReason! },
       },
       { parent: this },
     );
