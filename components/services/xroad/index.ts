@@ -179,7 +179,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
   public readonly image: string;
 
   constructor(name: string, args: XRoadSecurityServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:services:XRoadSecurityServer", name, {}, opts);
+    // Args are checked before anything is registered, this component included.
+    super("trust-services:services:XRoadSecurityServer", name, checkArgs(name, args), opts);
     const topology = args.topology;
     const namespaceName = args.namespace ?? "xroad";
     const version = args.version ?? "7.8.0";
@@ -203,19 +204,6 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     const registered = args.registered ?? false;
     const dbPrefix = args.databaseNamePrefix ?? name.replace(/[^a-z0-9_]/g, "_");
     const memory = DEFAULT_MEMORY[variant];
-
-    const fail = (key: string, value: unknown, allowed: string) => {
-      throw new Error(`XRoadSecurityServer ${name}: ${key} ${JSON.stringify(value)} — ${allowed}`);
-    };
-    if (!XROAD_TOPOLOGIES.includes(topology)) fail("topology", topology, XROAD_TOPOLOGIES.join(", "));
-    if (!memory) fail("variant", variant, "slim or full");
-    if (topology !== "single" && !args.database) fail("database", undefined, `an external PostgreSQL 16 for topology ${topology}`);
-    if (topology === "single" && args.database) fail("database", "(given)", "none: topology single runs PostgreSQL inside the pod");
-    if (topology === "ha" && secondaries < 2) fail("secondaries", secondaries, "at least 2 in ha (no single replica serves traffic alone)");
-    if (!["internet-facing", "internal"].includes(scheme)) fail("loadBalancerScheme", scheme, "internet-facing or internal");
-    if (!["instance", "ip"].includes(targetType)) fail("loadBalancerTargetType", targetType, "instance or ip");
-    if (args.sharedConfig && topology !== "ha") fail("sharedConfig", true, "only with topology ha");
-    if (args.hostPath && topology !== "single") fail("hostPath", args.hostPath, "only with topology single");
 
     const ha = topology === "ha";
     const resources = {
@@ -409,7 +397,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       name: "xroad",
       image: `${repo}:${xroadImageTag(version, variant, role, args.country)}`,
       imagePullPolicy: "IfNotPresent",
-      envFrom,
+      // Secondaries get db.properties from the primary over rsync; they never need the master password.
+      envFrom: role === "secondary" ? envFrom.slice(0, 1) : envFrom,
       ports: containerPorts(role === "primary"),
       resources,
       securityContext,
@@ -732,6 +721,29 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       consumerUrl: this.consumerUrl,
     });
   }
+}
+
+/** Refuses contradictory args with the arg name, the value and what is allowed; returns the (empty) component inputs. */
+function checkArgs(name: string, args: XRoadSecurityServerArgs): Record<string, never> {
+  const topology = args.topology;
+  const variant = args.variant ?? "slim";
+  const secondaries = args.secondaries ?? 2;
+  const scheme = args.loadBalancerScheme ?? "internet-facing";
+  const targetType = args.loadBalancerTargetType ?? "instance";
+  const fail = (key: string, value: unknown, allowed: string) => {
+    throw new Error(`XRoadSecurityServer ${name}: ${key} ${JSON.stringify(value)} — ${allowed}`);
+  };
+  if (!XROAD_TOPOLOGIES.includes(topology)) fail("topology", topology, XROAD_TOPOLOGIES.join(", "));
+  if (!DEFAULT_MEMORY[variant]) fail("variant", variant, "slim or full");
+  if (topology !== "single" && !args.database) fail("database", undefined, `an external PostgreSQL 16 for topology ${topology}`);
+  if (topology === "single" && args.database) fail("database", "(given)", "none: topology single runs PostgreSQL inside the pod");
+  if (topology === "ha" && secondaries < 2) fail("secondaries", secondaries, "at least 2 in ha (no single replica serves traffic alone)");
+  if (!["internet-facing", "internal"].includes(scheme)) fail("loadBalancerScheme", scheme, "internet-facing or internal");
+  if (!["instance", "ip"].includes(targetType)) fail("loadBalancerTargetType", targetType, "instance or ip");
+  if (args.sharedConfig && topology !== "ha") fail("sharedConfig", true, "only with topology ha");
+  if (args.hostPath && topology !== "single") fail("hostPath", args.hostPath, "only with topology single");
+  if (args.archive) seconds(args.archive.interval ?? "6h");
+  return {};
 }
 
 function xroadPropertiesMount(db?: XRoadDatabaseArgs): k8s.types.input.core.v1.VolumeMount[] {
