@@ -198,7 +198,7 @@ function describeGiven(raw: unknown, path: PropertyKey[]): string {
   if (path.some((p) => typeof p === "string" && SECRET_KEYS.has(p))) return "(a secret value)";
   const v = valueAt(raw, path);
   if (v === undefined) return "nothing";
-  const text = JSON.stringify(v);
+  const text = JSON.stringify(v, (k, val) => (SECRET_KEYS.has(k) ? "(secret)" : val));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -267,7 +267,11 @@ function schemaAt(path: PropertyKey[]): z.ZodType | undefined {
 
 function shapeAt(path: PropertyKey[]): Record<string, unknown> {
   const s = schemaAt(path);
-  return s instanceof z.ZodObject ? (s.shape as Record<string, unknown>) : {};
+  if (s instanceof z.ZodObject) return s.shape as Record<string, unknown>;
+  // A record keyed by an enum (addonVersions): its keys are the enum's values.
+  const keyType = s instanceof z.ZodRecord ? unwrap(s.keyType as z.ZodType) : undefined;
+  if (keyType instanceof z.ZodEnum) return Object.fromEntries((keyType.options as string[]).map((k) => [k, true]));
+  return {};
 }
 
 function literalValuesAt(path: PropertyKey[]): unknown[] | undefined {

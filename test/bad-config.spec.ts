@@ -1,0 +1,129 @@
+/**
+ * The bad-input corpus: broken stack configs, written as a stack file's
+ * `config:` block would be. Each must be refused before any resource is
+ * registered, with a message that names the key.
+ */
+import * as assert from "assert";
+import { SettingsError } from "../stacks/settings";
+import { recordedSoFar, runStack } from "./harness";
+
+const REGION = { "aws:region": "eu-west-1" };
+const EXISTING = { "trust-services:cluster": { existing: { kubeconfig: { secure: "v1:kc" } } } };
+
+/** [what is wrong, config, the key the error must name] */
+const CORPUS: Array<[string, Record<string, unknown>, string]> = [
+  // wrong types
+  ["production as a word", { ...REGION, "trust-services:production": "yes" }, "trust-services:production"],
+  ["topology as a number", { ...REGION, "trust-services:topology": 3 }, "trust-services:topology"],
+  ["cluster as a string", { ...REGION, "trust-services:cluster": "eks" }, "trust-services:cluster"],
+  ["nodes.min as a word", { ...REGION, "trust-services:cluster": { create: { nodes: { min: "two" } } } }, "trust-services:cluster.create.nodes.min"],
+  ["instanceTypes as a string", { ...REGION, "trust-services:cluster": { create: { nodes: { instanceTypes: "m6i.large" } } } }, "trust-services:cluster.create.nodes.instanceTypes"],
+  ["an unquoted Kubernetes version", { ...REGION, "trust-services:cluster": { create: { version: 1.33 } } }, "trust-services:cluster.create.version"],
+  ["publicAccessCidrs as a string", { ...REGION, "trust-services:cluster": { create: { publicAccessCidrs: "0.0.0.0/0" } } }, "trust-services:cluster.create.publicAccessCidrs"],
+  ["xroad as a list", { ...REGION, "trust-services:xroad": ["7.8.0"] }, "trust-services:xroad"],
+  ["secondaries as a word", { ...REGION, "trust-services:xroad": { secondaries: "three" } }, "trust-services:xroad.secondaries"],
+  ["secondaries as a fraction", { ...REGION, "trust-services:xroad": { secondaries: 2.5 } }, "trust-services:xroad.secondaries"],
+  ["registered as a word", { ...REGION, "trust-services:xroad": { registered: "yes" } }, "trust-services:xroad.registered"],
+  ["loadBalancer.enabled as a word", { ...REGION, "trust-services:xroad": { exposure: { loadBalancer: { enabled: "on" } } } }, "trust-services:xroad.exposure.loadBalancer.enabled"],
+  ["database port as a word", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { given: { host: "db", port: "fivefour", password: { secure: "v1:x" } } } } }, "trust-services:xroad.database.given.port"],
+  ["containerInsights as a word", { ...REGION, "trust-services:monitoring": { containerInsights: "yes" } }, "trust-services:monitoring.containerInsights"],
+  // unknown keys and typos
+  ["a typo at the top level", { ...REGION, "trust-services:topolgy": "ha" }, "trust-services:topolgy"],
+  ["a typo in cluster", { ...REGION, "trust-services:cluster": { craete: {} } }, "trust-services:cluster.craete"],
+  ["a typo in nodes", { ...REGION, "trust-services:cluster": { create: { nodes: { mininum: 2 } } } }, "trust-services:cluster.create.nodes.mininum"],
+  ["a typo in xroad", { ...REGION, "trust-services:xroad": { secondarys: 3 } }, "trust-services:xroad.secondarys"],
+  ["a typo in xroad.storage", { ...REGION, "trust-services:xroad": { storage: { configsize: "2Gi" } } }, "trust-services:xroad.storage.configsize"],
+  ["a typo in xroad.exposure", { ...REGION, "trust-services:xroad": { exposure: { allowedNamespace: ["a"] } } }, "trust-services:xroad.exposure.allowedNamespace"],
+  ["a typo in the database block", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { created: {} } } }, "trust-services:xroad.database.created"],
+  ["a typo in backup", { ...REGION, "trust-services:backup": { retention: 7 } }, "trust-services:backup.retention"],
+  ["a service this project does not run", { ...REGION, "trust-services:vault": {} }, "trust-services:vault"],
+  ["an add-on EKS does not have", { ...REGION, "trust-services:cluster": { create: { addonVersions: { "aws-ebs-csi": "v1.0.0-eksbuild.1" } } } }, "trust-services:cluster.create.addonVersions.aws-ebs-csi"],
+  // out of range
+  ["zero nodes", { ...REGION, "trust-services:cluster": { create: { nodes: { min: 0 } } } }, "trust-services:cluster.create.nodes.min"],
+  ["a thousand nodes", { ...REGION, "trust-services:cluster": { create: { nodes: { max: 1000 } } } }, "trust-services:cluster.create.nodes.max"],
+  ["a 5 GiB node disk", { ...REGION, "trust-services:cluster": { create: { nodes: { diskSize: 5 } } } }, "trust-services:cluster.create.nodes.diskSize"],
+  ["one availability zone", { ...REGION, "trust-services:network": { availabilityZones: 1 } }, "trust-services:network.availabilityZones"],
+  ["one secondary in ha", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { secondaries: 1 } }, "trust-services:xroad.secondaries"],
+  ["a hundred secondaries", { ...REGION, "trust-services:xroad": { secondaries: 100 } }, "trust-services:xroad.secondaries"],
+  ["3-day database backups", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { create: { backupRetentionDays: 3 } } } }, "trust-services:xroad.database.create.backupRetentionDays"],
+  ["10 GiB of RDS storage", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { create: { allocatedStorage: 10 } } } }, "trust-services:xroad.database.create.allocatedStorage"],
+  ["database port 70000", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { given: { host: "db", port: 70000, password: { secure: "v1:x" } } } } }, "trust-services:xroad.database.given.port"],
+  ["a log retention CloudWatch does not offer", { ...REGION, "trust-services:monitoring": { logRetentionDays: 45 } }, "trust-services:monitoring.logRetentionDays"],
+  ["nodes min above desired", { ...REGION, "trust-services:cluster": { create: { nodes: { min: 5, desired: 3, max: 6 } } } }, "trust-services:cluster.create.nodes"],
+  // unknown enum words
+  ["an unknown topology", { ...REGION, "trust-services:topology": "cluster" }, "trust-services:topology"],
+  ["an unknown service topology", { ...REGION, "trust-services:xroad": { topology: "multi" } }, "trust-services:xroad.topology"],
+  ["an unknown variant", { ...REGION, "trust-services:xroad": { variant: "mini" } }, "trust-services:xroad.variant"],
+  ["an unknown country", { ...REGION, "trust-services:xroad": { country: "se" } }, "trust-services:xroad.country"],
+  ["an unknown log level", { ...REGION, "trust-services:xroad": { logLevel: "VERBOSE" } }, "trust-services:xroad.logLevel"],
+  ["an unknown NLB scheme", { ...REGION, "trust-services:xroad": { exposure: { loadBalancer: { scheme: "public" } } } }, "trust-services:xroad.exposure.loadBalancer.scheme"],
+  ["an unknown target type", { ...REGION, "trust-services:xroad": { exposure: { loadBalancer: { targetType: "pod" } } } }, "trust-services:xroad.exposure.loadBalancer.targetType"],
+  ["an unknown capacity type", { ...REGION, "trust-services:cluster": { create: { nodes: { capacityType: "RESERVED" } } } }, "trust-services:cluster.create.nodes.capacityType"],
+  // images and versions
+  ["X-Road at latest", { ...REGION, "trust-services:xroad": { version: "latest" } }, "trust-services:xroad.version"],
+  ["X-Road 6", { ...REGION, "trust-services:xroad": { version: "6.26.0" } }, "trust-services:xroad.version"],
+  ["X-Road older than 7.8.0", { ...REGION, "trust-services:xroad": { version: "7.5.1" } }, "trust-services:xroad.version"],
+  ["the archiver at latest", { ...REGION, "trust-services:xroad": { archive: { image: "amazon/aws-cli:latest" } } }, "trust-services:xroad.archive.image"],
+  ["the archiver without a tag", { ...REGION, "trust-services:xroad": { archive: { image: "amazon/aws-cli" } } }, "trust-services:xroad.archive.image"],
+  ["PostgreSQL 15 for X-Road", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { create: { engineVersion: "15" } } } }, "trust-services:xroad.database.create.engineVersion"],
+  ["an unpublished primary image (slim ee)", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { country: "ee" } }, "trust-services:xroad.country"],
+  ["an unpublished standalone image (slim ee)", { ...REGION, "trust-services:xroad": { country: "ee" } }, "trust-services:xroad.country"],
+  ["an unpublished fo primary image", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { variant: "full", country: "fo" } }, "trust-services:xroad.country"],
+  // malformed values
+  ["a CIDR with /33", { ...REGION, "trust-services:cluster": { create: { publicAccessCidrs: ["203.0.113.0/33"] } } }, "trust-services:cluster.create.publicAccessCidrs[0]"],
+  ["a CIDR with a 300 octet", { ...REGION, "trust-services:network": { cidr: "10.300.0.0/16" } }, "trust-services:network.cidr"],
+  ["a hostname where a CIDR belongs", { ...REGION, "trust-services:xroad": { exposure: { allowedCidrs: ["vpn.example.com"] } } }, "trust-services:xroad.exposure.allowedCidrs[0]"],
+  ["an empty kubeconfig", { "trust-services:cluster": { existing: { kubeconfig: "" } } }, "trust-services:cluster.existing.kubeconfig"],
+  ["a kubeconfig given as a list", { "trust-services:cluster": { existing: { kubeconfig: ["apiVersion: v1"] } } }, "trust-services:cluster.existing.kubeconfig"],
+  ["a stack reference with spaces", { "trust-services:cluster": { existing: { stackReference: { name: "acme platform" } } } }, "trust-services:cluster.existing.stackReference.name"],
+  ["an admin role that is not an ARN", { ...REGION, "trust-services:cluster": { create: { adminRoleArns: ["platform-admins"] } } }, "trust-services:cluster.create.adminRoleArns[0]"],
+  ["a memory size in GB", { ...REGION, "trust-services:xroad": { resources: { limits: { memory: "4GB" } } } }, "trust-services:xroad.resources.limits.memory"],
+  ["a CPU with a unit", { ...REGION, "trust-services:xroad": { resources: { requests: { cpu: "2 cores" } } } }, "trust-services:xroad.resources.requests.cpu"],
+  ["a namespace with capitals", { ...REGION, "trust-services:xroad": { namespace: "XRoad" } }, "trust-services:xroad.namespace"],
+  ["an interval in days", { ...REGION, "trust-services:xroad": { archive: { interval: "1d" } } }, "trust-services:xroad.archive.interval"],
+  ["a backup schedule in crontab syntax", { ...REGION, "trust-services:backup": { schedule: "0 3 * * *" } }, "trust-services:backup.schedule"],
+  ["a VPC id without prefix", { ...REGION, "trust-services:network": { existing: { vpcId: "0123", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] } } }, "trust-services:network.existing.vpcId"],
+  // contradictions
+  ["both a created and an existing cluster", { ...REGION, "trust-services:cluster": { create: {}, existing: { kubeconfig: { secure: "v1:kc" } } } }, "trust-services:cluster"],
+  ["an existing cluster with both kubeconfig and stack reference", { "trust-services:cluster": { existing: { kubeconfig: { secure: "v1:kc" }, stackReference: { name: "a/b/c" } } } }, "trust-services:cluster.existing"],
+  ["ha on an existing cluster and no database endpoint", { ...EXISTING, "trust-services:topology": "ha", "trust-services:xroad": { archive: { enabled: false } } }, "trust-services:xroad.database"],
+  ["external-db on an existing cluster and no database endpoint", { ...EXISTING, "trust-services:topology": "external-db", "trust-services:xroad": {} }, "trust-services:xroad.database"],
+  ["a database block with single", { ...REGION, "trust-services:xroad": { database: { create: {} } } }, "trust-services:xroad.database"],
+  ["a database with both create and given", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { create: {}, given: { host: "db", password: { secure: "v1:x" } } } } }, "trust-services:xroad.database"],
+  ["RDS beside an existing cluster without a network", { ...REGION, ...EXISTING, "trust-services:topology": "ha", "trust-services:xroad": { database: { create: {} } } }, "trust-services:xroad.database.create"],
+  ["ha with ReadWriteOnce-only storage for the shared config", { ...EXISTING, "trust-services:topology": "ha", "trust-services:xroad": { storage: { sharedConfig: true }, database: { given: { host: "db", password: { secure: "v1:x" } } } } }, "trust-services:xroad.storage.sharedConfig"],
+  ["shared config outside ha", { ...REGION, "trust-services:xroad": { storage: { sharedConfig: true } } }, "trust-services:xroad.storage.sharedConfig"],
+  ["hostPath on EKS", { ...REGION, "trust-services:xroad": { storage: { hostPath: "/data" } } }, "trust-services:xroad.storage.hostPath"],
+  ["the archiver on an existing cluster", { ...EXISTING, "trust-services:xroad": { archive: { enabled: true } } }, "trust-services:xroad.archive.enabled"],
+  ["an NLB on a local cluster", { "trust-services:cluster": { existing: { kubeconfig: { secure: "v1:kc" }, local: true } }, "trust-services:xroad": { archive: { enabled: false } } }, "trust-services:xroad.exposure.loadBalancer.enabled"],
+  ["ha on a single node", { ...REGION, "trust-services:topology": "ha", "trust-services:cluster": { create: { nodes: { min: 1, desired: 1, max: 1 } } }, "trust-services:xroad": {} }, "trust-services:xroad.topology"],
+  ["zone names with an existing VPC", { ...REGION, "trust-services:network": { zoneNames: ["eu-west-1a", "eu-west-1b"], existing: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] } } }, "trust-services:network.zoneNames"],
+  ["AWS resources without aws:region", { "trust-services:cluster": { create: {} } }, "aws:region"],
+];
+
+describe("bad-input corpus", () => {
+  it(`holds at least 50 broken configs (${CORPUS.length})`, () => {
+    assert.ok(CORPUS.length >= 50);
+  });
+
+  for (const [what, config, key] of CORPUS) {
+    it(`refuses ${what}, naming ${key}`, async () => {
+      let error: unknown;
+      try {
+        await runStack(config, "corpus");
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error instanceof SettingsError, `accepted, or failed otherwise: ${error}`);
+      assert.equal(recordedSoFar().length, 0, "nothing registered");
+      const lines = (error as SettingsError).problems;
+      assert.ok(
+        lines.some((l) => l.startsWith(`${key}:`)),
+        `no line for ${key}:\n${lines.join("\n")}`,
+      );
+      const line = lines.find((l) => l.startsWith(`${key}:`))!;
+      assert.match(line, / — /, "says what is allowed");
+      assert.ok(!line.includes("MOCKSECRET"), "never echoes a secret");
+    });
+  }
+});

@@ -1,0 +1,230 @@
+import * as assert from "assert";
+import { parseSettings, rawConfig, SettingsError } from "../stacks/settings";
+import { evaluatePolicies, RULES } from "./policies";
+import { configFromStackFile, readStackFile, Recorded, Run, runStack, stackFiles } from "./harness";
+
+const TOPOLOGIES = ["single", "external-db", "ha"];
+
+/**
+ * A stack file's config with every service in `topology`. Choices that only make
+ * sense in another topology (the settings refuse them, naming the key) are
+ * dropped, so new services are covered without editing this suite.
+ */
+export function withTopology(config: Record<string, unknown>, topology: string): Record<string, unknown> {
+  const c = structuredClone(config);
+  c["trust-services:topology"] = topology;
+  for (const v of Object.values(c)) if (v && typeof v === "object" && !Array.isArray(v)) delete (v as Record<string, unknown>).topology;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const { values } = configFromStackFile(c);
+    try {
+      parseSettings(rawConfig(values), { project: "trust-services", stack: "policy", region: "eu-west-1" });
+      return c;
+    } catch (e) {
+      if (!(e instanceof SettingsError)) throw e;
+      const paths = e.problems.map((p) => /^trust-services:([\w.]+):/.exec(p)?.[1]).filter((p): p is string => !!p && p.includes("."));
+      if (paths.length === 0) throw e;
+      for (const p of paths) {
+        const parts = p.split(".");
+        let cur = c[`trust-services:${parts[0]}`] as Record<string, unknown>;
+        for (const k of parts.slice(1, -1)) cur = (cur?.[k] ?? {}) as Record<string, unknown>;
+        if (cur) delete cur[parts[parts.length - 1]];
+      }
+    }
+  }
+  throw new Error(`could not derive a ${topology} variant`);
+}
+
+describe("policy suite", () => {
+  describe("every example stack in every topology passes every rule", () => {
+    for (const stack of stackFiles()) {
+      for (const topology of TOPOLOGIES) {
+        it(`${stack} as ${topology}`, async () => {
+          const run = await runStack(withTopology(readStackFile(stack), topology), stack);
+          assert.equal(run.settings?.xroad ? (run.outputs.topologies as any).xroad : topology, topology);
+          const findings = evaluatePolicies(run);
+          assert.deepEqual(findings, [], findings.map((f) => `[${f.rule}] ${f.resource}: ${f.message}`).join("\n"));
+        });
+      }
+    }
+  });
+
+  it("every valid topology × cluster mode combination runs and passes", async () => {
+    const modes: Record<string, Record<string, unknown>> = {
+      create: { "aws:region": "eu-west-1", cluster: { create: {} } },
+      "existing+kubeconfig": {
+        cluster: { existing: { kubeconfig: { secure: "v1:kc" }, storageClasses: { block: "gp3", shared: "efs" } } },
+      },
+      "existing+stackReference": {
+        cluster: { existing: { stackReference: { name: "acme/platform/prod" }, storageClasses: { block: "gp3", shared: "efs" } } },
+      },
+      "existing+network (RDS created)": {
+        "aws:region": "eu-west-1",
+        network: { existing: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] } },
+        cluster: { existing: { kubeconfig: { secure: "v1:kc" }, nodeSecurityGroupId: "sg-0123456789abcdef0" } },
+      },
+    };
+    for (const [mode, base] of Object.entries(modes)) {
+      for (const topology of TOPOLOGIES) {
+        const existing = mode.startsWith("existing");
+        const needsGiven = existing && !mode.includes("network") && topology !== "single";
+        const xroad = {
+          ...(needsGiven ? { database: { given: { host: "pg.internal", password: { secure: "v1:pw" } } } } : {}),
+          ...(existing ? { archive: { enabled: false } } : {}),
+        };
+        const run = await runStack({ ...base, topology, xroad }, "combo");
+        const findings = evaluatePolicies(run);
+        assert.deepEqual(findings, [], `${mode} × ${topology}:\n${findings.map((f) => `[${f.rule}] ${f.resource}: ${f.message}`).join("\n")}`);
+        assert.equal((run.outputs.topologies as any).xroad, topology);
+      }
+    }
+  });
+
+  describe("each rule fires on a deliberately bad resource set", () => {
+    let prod: Run;
+    before(async () => {
+      prod = await runStack(readStackFile("prod"), "prod");
+    });
+
+    /** A copy of the prod run with one thing broken. */
+    function broken(mutate: (find: (type: string, name: string) => Recorded, resources: Recorded[]) => void, extra: Partial<{ rawOutputs: Record<string, unknown> }> = {}): Run {
+      const resources = prod.resources.map((r) => ({ ...r, inputs: structuredClone(r.inputs), state: structuredClone(r.state) }));
+      const find = (type: string, name: string) => {
+        const hit = resources.find((r) => r.type === type && (r.name === name || r.name.endsWith(`-${name}`)));
+        if (!hit) throw new Error(`no ${type} ${name}`);
+        return hit;
+      };
+      mutate(find, resources);
+      return new Run(resources, prod.outputs, extra.rawOutputs ?? prod.rawOutputs, prod.settings);
+    }
+    const inp = (r: Recorded) => r.inputs as Record<string, any>;
+    const podSpec = (r: Recorded) => inp(r).spec.template.spec;
+
+    function fires(ruleId: string, run: Run, fragment: string) {
+      const rule = RULES.find((r) => r.id === ruleId)!;
+      assert.ok(rule, ruleId);
+      assert.deepEqual(rule.check(prod), [], `${ruleId} passes on the real prod stack`);
+      const findings = rule.check(run);
+      assert.ok(
+        findings.some((f) => `${f.resource}: ${f.message}`.includes(fragment)),
+        `${ruleId} did not report "${fragment}"; it said:\n${findings.map((f) => `${f.resource}: ${f.message}`).join("\n")}`,
+      );
+    }
+
+    it("encryption-at-rest", () => {
+      fires("encryption-at-rest", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).storageEncrypted = false)), "RDS storage not encrypted");
+      fires("encryption-at-rest", broken((f) => (inp(f("kubernetes:storage.k8s.io/v1:StorageClass", "storage-gp3")).parameters.encrypted = "false")), "EBS volumes not encrypted");
+      fires("encryption-at-rest", broken((f) => (inp(f("aws:kms/key:Key", "platform-key")).enableKeyRotation = false)), "key rotation is off");
+      fires("encryption-at-rest", broken((f) => delete inp(f("aws:cloudwatch/logGroup:LogGroup", "insights-host")).kmsKeyId), "insights-host: log group not encrypted");
+      fires(
+        "encryption-at-rest",
+        broken((f) => {
+          const sse = inp(f("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "xroad-archive-sse"));
+          sse.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId = "alias/aws/s3";
+        }),
+        "no default SSE-KMS with a customer-managed key",
+      );
+      fires("encryption-at-rest", broken((f) => (inp(f("aws:eks/cluster:Cluster", "cluster-eks")).encryptionConfig = undefined)), "secrets not envelope-encrypted");
+    });
+
+    it("nothing-public", () => {
+      fires("nothing-public", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).publiclyAccessible = true)), "publicly accessible");
+      fires("nothing-public", broken((f) => inp(f("kubernetes:core/v1:Service", "xroad-messaging")).spec.ports.push({ name: "admin", port: 4000, targetPort: 4000 })), "exposes port 4000");
+      fires("nothing-public", broken((f) => (inp(f("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "xroad-db-from-cluster")).cidrIpv4 = "0.0.0.0/0")), "admits 0.0.0.0/0");
+      fires("nothing-public", broken((f) => (inp(f("aws:eks/cluster:Cluster", "cluster-eks")).vpcConfig.publicAccessCidrs = ["0.0.0.0/0"])), "whole internet");
+      fires("nothing-public", broken((f) => (inp(f("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "xroad-archive-public-access")).restrictPublicBuckets = false)), "not fully blocked");
+    });
+
+    it("tls-required", () => {
+      fires("tls-required", broken((f) => (inp(f("aws:rds/parameterGroup:ParameterGroup", "xroad-db-params")).parameters = [])), "does not require TLS");
+      fires("tls-required", broken((f, rs) => rs.splice(rs.indexOf(f("aws:s3/bucketPolicy:BucketPolicy", "xroad-archive-tls-only")), 1)), "does not deny non-TLS requests");
+      fires(
+        "tls-required",
+        broken((_, rs) => rs.push({ ...rs[0], type: "aws:elasticache/replicationGroup:ReplicationGroup", name: "plain-redis", urn: "urn:x", inputs: { transitEncryptionEnabled: false, tags: {} } })),
+        "Redis without transit encryption",
+      );
+    });
+
+    it("no-plaintext-secrets", () => {
+      const password = [...prod.secretStrings()].find((s) => s.includes("xroad-admin-password"))!;
+      assert.ok(password);
+      fires("no-plaintext-secrets", broken((f) => podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[0].env.push({ name: "XROAD_ADMIN_PASSWORD", value: password })), "xroad-primary: secret in plain text at spec.template.spec.containers[0].env");
+      fires("no-plaintext-secrets", broken((f) => (inp(f("kubernetes:core/v1:Namespace", "xroad-ns")).metadata.labels.debug = password)), "metadata.labels.debug");
+      fires("no-plaintext-secrets", broken(() => undefined, { rawOutputs: { ...prod.rawOutputs, leaked: `token=${password}` } }), "stack outputs: secret in plain text at leaked");
+    });
+
+    it("images-pinned", () => {
+      fires("images-pinned", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).containers[0].image = "niis/xroad-security-server-sidecar:latest")), "is not pinned");
+      fires("images-pinned", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[1].image = "amazon/aws-cli")), "container archiver image");
+    });
+
+    it("resources-and-probes", () => {
+      fires("resources-and-probes", broken((f) => delete podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).containers[0].resources.limits), "has no cpu limit");
+      fires("resources-and-probes", broken((f) => delete podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[1].livenessProbe), "container archiver has no liveness probe");
+      fires("resources-and-probes", broken((f) => delete podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[0].readinessProbe), "no readiness probe");
+    });
+
+    it("pod-security", () => {
+      fires("pod-security", broken((f) => delete inp(f("kubernetes:core/v1:Namespace", "xroad-ns")).metadata.labels["pod-security.kubernetes.io/enforce"]), "no pod-security.kubernetes.io/enforce label");
+      fires("pod-security", broken((f) => (inp(f("kubernetes:core/v1:Namespace", "xroad-ns")).metadata.annotations = {})), "enforces baseline without a documented reason");
+      fires("pod-security", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[0].securityContext.privileged = true)), "is privileged");
+      fires("pod-security", broken((f) => podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).volumes.push({ name: "h", hostPath: { path: "/" } })), "uses a hostPath volume");
+      fires(
+        "pod-security",
+        broken((f) => (inp(f("kubernetes:core/v1:Namespace", "xroad-ns")).metadata.labels["pod-security.kubernetes.io/enforce"] = "restricted")),
+        "container xroad may run as root",
+      );
+    });
+
+    it("network-policies", () => {
+      fires("network-policies", broken((f, rs) => rs.splice(rs.indexOf(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-ns-default-deny")), 1)), "no default-deny NetworkPolicy");
+      fires("network-policies", broken((f) => delete inp(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-allow-sync")).spec.ingress[0].ports), "an ingress rule allows every port");
+    });
+
+    it("ha-serving", () => {
+      fires("ha-serving", broken((f) => (inp(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).spec.replicas = 1)), "runs 1 replica without a documented reason");
+      fires("ha-serving", broken((f) => delete inp(f("kubernetes:apps/v1:Deployment", "xroad-primary")).metadata.annotations["trust-services.io/single-replica-reason"]), "xroad-primary: runs 1 replica");
+      fires("ha-serving", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).topologySpreadConstraints = [])), "not spread over zones");
+      fires("ha-serving", broken((f, rs) => rs.splice(rs.indexOf(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary")), 1)), "no PodDisruptionBudget");
+      fires("ha-serving", broken((f) => (inp(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).spec.strategy = { type: "Recreate" })), "Recreate rollout");
+    });
+
+    it("production-keeps-data", () => {
+      fires("production-keeps-data", broken((f) => (f("aws:rds/instance:Instance", "xroad-db-db").retainOnDelete = false)), "would be deleted by a destroy");
+      fires("production-keeps-data", broken((f) => (f("kubernetes:core/v1:PersistentVolumeClaim", "xroad-primary-data").retainOnDelete = false)), "xroad-primary-data: would be deleted");
+      fires("production-keeps-data", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).deletionProtection = false)), "no deletion protection");
+      fires("production-keeps-data", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).skipFinalSnapshot = true)), "no final snapshot");
+      fires("production-keeps-data", broken((f) => (inp(f("kubernetes:storage.k8s.io/v1:StorageClass", "storage-gp3")).reclaimPolicy = "Delete")), "deletes volumes with their claims");
+      fires("production-keeps-data", broken((f) => (inp(f("aws:backup/plan:Plan", "backup-plan")).rules[0].lifecycle.deleteAfter = 7)), "kept less than 35 days");
+    });
+
+    it("iam-least-privilege", () => {
+      const wildcard = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] });
+      fires("iam-least-privilege", broken((f) => (inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver")).policy = wildcard)), "allows s3:* on *");
+      fires(
+        "iam-least-privilege",
+        broken((f) => {
+          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver"));
+          const doc = JSON.parse(p.policy);
+          doc.Statement[1].Resource = doc.Statement[1].Resource.replace(/\/xroad\/prod\/\*$/, "/*");
+          p.policy = JSON.stringify(doc);
+        }),
+        "S3 object access not limited to a prefix",
+      );
+      fires(
+        "iam-least-privilege",
+        broken((f) => {
+          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver"));
+          const doc = JSON.parse(p.policy);
+          doc.Statement[2].Resource = "*";
+          p.policy = JSON.stringify(doc);
+        }),
+        "KMS access not limited to named keys",
+      );
+    });
+
+    it("the suite covers every rule it defines", () => {
+      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "production-keeps-data", "iam-least-privilege"];
+      assert.deepEqual(RULES.map((r) => r.id).sort(), tested.sort());
+    });
+  });
+});
