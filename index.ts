@@ -1,7 +1,9 @@
-// `pulumi up` entry: stack config → settings → platform → services → outputs.
+// `pulumi up` entry (compiled to dist/index.js): stack config → settings → platform → services → outputs.
+import { assertFreshBuild } from "./stacks/fresh-build";
 import { deploy } from "./stacks/program";
 import { loadSettings } from "./stacks/settings";
 
+assertFreshBuild(__dirname);
 const outputs = deploy(loadSettings());
 
 export const topologies = outputs.topologies;

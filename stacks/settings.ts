@@ -358,7 +358,10 @@ export function loadSettings(): Settings {
   });
 }
 
-/** The enabled service blocks by name. Adding a service adds its key here. */
+/** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
+export const SERVICE_KEYS = ["xroad"] as const;
+
+/** The enabled service blocks by name. */
 export function servicesOf(s: RawSettings) {
   const out: { xroad?: NonNullable<RawSettings["xroad"]> } = {};
   if (s.xroad) out.xroad = s.xroad;

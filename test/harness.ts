@@ -16,7 +16,13 @@ import * as YAML from "yaml";
 import type { Settings } from "../stacks/settings";
 
 export const PROJECT = "trust-services";
-export const ROOT = path.resolve(__dirname, "..");
+/** The project root (where Pulumi.yaml is), from the sources or from the compiled dist/. */
+export const ROOT = ((): string => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, "..");
+  }
+})();
 /** Every secret the mocks generate, and every secret config value the harness sets, contains this. */
 export const SECRET_MARK = "MOCKSECRET";
 export const ACCOUNT = "123456789012";
@@ -305,8 +311,9 @@ const mocks: pulumi.runtime.Mocks = {
 };
 
 /** Installs the mocks for a stack and wraps the mock monitor so every registration is recorded. */
-function installMocks(stack: string): void {
+function installMocks(stack: string, record = true): void {
   pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  if (!record) return;
   const monitor = (pulumi.runtime as any).getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
   const rpc = require("@pulumi/pulumi/runtime/rpc");
@@ -420,9 +427,9 @@ async function settle(value: unknown): Promise<unknown> {
  * `config` is a stack file's `config:` block (keys with or without the
  * `trust-services:` prefix; `aws:region` etc. as is).
  */
-export async function runStack(config: Record<string, unknown>, stack = "test"): Promise<Run> {
+export async function runStack(config: Record<string, unknown>, stack = "test", opts: { record?: boolean } = {}): Promise<Run> {
   const { values, secretKeys } = configFromStackFile(config);
-  return runProgram(stack, values, secretKeys, async () => {
+  return runProgram(stack, values, secretKeys, opts.record ?? true, async () => {
     const { loadSettings } = await import("../stacks/settings");
     return loadSettings();
   });
@@ -430,10 +437,10 @@ export async function runStack(config: Record<string, unknown>, stack = "test"):
 
 /** Runs the whole program for an already parsed settings object (no stack config involved). */
 export async function runSettings(settings: Settings): Promise<Run> {
-  return runProgram(settings.stack, {}, [], async () => settings);
+  return runProgram(settings.stack, {}, [], true, async () => settings);
 }
 
-async function runProgram(stack: string, values: Record<string, string>, secretKeys: string[], settingsOf: () => Promise<Settings>): Promise<Run> {
+async function runProgram(stack: string, values: Record<string, string>, secretKeys: string[], record: boolean, settingsOf: () => Promise<Settings>): Promise<Run> {
   let settings: Settings | undefined;
   return runWith(
     async () => {
@@ -442,7 +449,7 @@ async function runProgram(stack: string, values: Record<string, string>, secretK
       settings = await settingsOf();
       return deploy(settings) as unknown as Record<string, unknown>;
     },
-    { stack, config: values, secretKeys, settings: () => settings },
+    { stack, config: values, secretKeys, settings: () => settings, record },
   );
 }
 
@@ -452,9 +459,9 @@ async function runProgram(stack: string, values: Record<string, string>, secretK
  */
 export async function runWith(
   body: () => Promise<Record<string, unknown>> | Record<string, unknown>,
-  opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; settings?: () => Settings | undefined } = {},
+  opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; settings?: () => Settings | undefined; record?: boolean } = {},
 ): Promise<Run> {
-  installMocks(opts.stack ?? "test");
+  installMocks(opts.stack ?? "test", opts.record ?? true);
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   recorded = [];
   const mine = recorded;

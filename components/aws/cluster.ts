@@ -185,7 +185,8 @@ export class EksCluster extends pulumi.ComponentResource {
     // nodes only become Ready once the VPC CNI runs.
     const cniRole = podIdentityRole(`${name}-vpc-cni`, { policyArns: [managedPolicy("AmazonEKS_CNI_Policy")], tags }, this);
     const podIdentityAgent = addon("eks-pod-identity-agent", {});
-    const vpcCni = addon("vpc-cni", { podIdentityAssociations: [{ serviceAccount: "aws-node", roleArn: cniRole.arn }] }, [podIdentityAgent]);
+    // The agent and the CNI come up together on the first nodes; neither needs the other to be created.
+    const vpcCni = addon("vpc-cni", { podIdentityAssociations: [{ serviceAccount: "aws-node", roleArn: cniRole.arn }] });
     const kubeProxy = addon("kube-proxy", {});
 
     const nodeRole = new aws.iam.Role(
@@ -233,7 +234,7 @@ export class EksCluster extends pulumi.ComponentResource {
         launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
         tags,
       },
-      { parent: this, dependsOn: [...nodePolicies, vpcCni, kubeProxy], ignoreChanges: ["scalingConfig.desiredSize"] },
+      { parent: this, dependsOn: [...nodePolicies, vpcCni, kubeProxy, podIdentityAgent], ignoreChanges: ["scalingConfig.desiredSize"] },
     );
 
     // Add-ons whose controllers run as Deployments wait for nodes.
