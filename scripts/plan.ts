@@ -71,21 +71,24 @@ export function renderResources(run: Run): unknown[] {
 }
 
 async function main(): Promise<number> {
-  const stack = process.argv[2];
-  if (!stack) {
-    console.error(`usage: npm run plan -- <stack>   (stacks here: ${stackFiles().join(", ")})`);
+  const arg = process.argv[2];
+  if (!arg) {
+    console.error(`usage: npm run plan -- <stack | path/to/Pulumi.<stack>.yaml>   (stacks here: ${stackFiles().join(", ")})`);
     return 2;
   }
-  if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-    console.error(`no Pulumi.${stack}.yaml (stacks here: ${stackFiles().join(", ")})`);
+  // A stack name in this repository, or the path of any stack file.
+  const file = arg.endsWith(".yaml") ? path.resolve(arg) : path.join(ROOT, `Pulumi.${arg}.yaml`);
+  const stack = arg.endsWith(".yaml") ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : arg;
+  if (!fs.existsSync(file)) {
+    console.error(`no ${path.relative(process.cwd(), file)} (stacks here: ${stackFiles().join(", ")})`);
     return 2;
   }
   let run: Run;
   try {
-    run = await runStack(readStackFile(stack), stack);
+    run = await runStack(readStackFile(file), stack);
   } catch (e) {
     if (e instanceof SettingsError) {
-      console.error(`Pulumi.${stack}.yaml: ${e.message}`);
+      console.error(`${path.basename(file)}: ${e.message}`);
       return 1;
     }
     throw e;

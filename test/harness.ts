@@ -305,7 +305,11 @@ const mocks: pulumi.runtime.Mocks = {
   },
   call(args) {
     const f = invokes[args.token];
-    if (!f) throw new Error(`unmocked invoke ${args.token}: the program called a data source the harness does not know`);
+    if (!f) {
+      const message = `unmocked invoke ${args.token}: the program called a data source the harness does not know`;
+      // The SDK reports an invoke failure by its gRPC `details`.
+      throw Object.assign(new Error(message), { details: message });
+    }
     return f(args.inputs);
   },
 };
@@ -402,8 +406,9 @@ export function configFromStackFile(config: Record<string, unknown>): { values: 
   return { values, secretKeys };
 }
 
-export function readStackFile(stack: string): Record<string, unknown> {
-  const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+/** The `config:` block of `Pulumi.<stack>.yaml` in the repository, or of a stack file given by path. */
+export function readStackFile(stackOrFile: string): Record<string, unknown> {
+  const file = stackOrFile.endsWith(".yaml") ? stackOrFile : path.join(ROOT, `Pulumi.${stackOrFile}.yaml`);
   const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
   return (doc.config ?? {}) as Record<string, unknown>;
 }

@@ -199,11 +199,11 @@ describe("policy suite", () => {
 
     it("iam-least-privilege", () => {
       const wildcard = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] });
-      fires("iam-least-privilege", broken((f) => (inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver")).policy = wildcard)), "allows s3:* on *");
+      fires("iam-least-privilege", broken((f) => (inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver-inline")).policy = wildcard)), "allows s3:* on *");
       fires(
         "iam-least-privilege",
         broken((f) => {
-          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver"));
+          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver-inline"));
           const doc = JSON.parse(p.policy);
           doc.Statement[1].Resource = doc.Statement[1].Resource.replace(/\/xroad\/prod\/\*$/, "/*");
           p.policy = JSON.stringify(doc);
@@ -213,7 +213,7 @@ describe("policy suite", () => {
       fires(
         "iam-least-privilege",
         broken((f) => {
-          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver"));
+          const p = inp(f("aws:iam/rolePolicy:RolePolicy", "xroad-archiver-inline"));
           const doc = JSON.parse(p.policy);
           doc.Statement[2].Resource = "*";
           p.policy = JSON.stringify(doc);

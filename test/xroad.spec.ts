@@ -146,7 +146,7 @@ describe("X-Road Security Server", () => {
       assert.deepEqual([assoc.namespace, assoc.serviceAccount], ["xroad", "xroad-archiver"]);
       const role = run.get("aws:iam/role:Role", "xroad-archiver");
       assert.equal(assoc.roleArn, role.state.arn);
-      const doc = JSON.parse(obj(run.get("aws:iam/rolePolicy:RolePolicy", "xroad-archiver")).policy);
+      const doc = JSON.parse(obj(run.get("aws:iam/rolePolicy:RolePolicy", "xroad-archiver-inline")).policy);
       const objects = doc.Statement.find((s: any) => s.Sid === "ObjectsUnderPrefix");
       assert.equal(objects.Resource, `${bucket.state.arn}/xroad/*`);
       assert.equal(doc.Statement.find((s: any) => s.Sid === "BucketKey").Resource, key.state.arn);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_TAG_KEY, BACKUP_TAG_VALUE, keepData, managedPolicy } from "./common";
+import { BACKUP_TAG_KEY, BACKUP_TAG_VALUE, keepData, managedPolicy, serviceRole, trustPolicy } from "./common";
 
 export interface BackupPlanArgs {
   /** Customer-managed KMS key of the vault. */
@@ -49,19 +49,11 @@ export class BackupPlan extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const role = new aws.iam.Role(
+    const { role, grants } = serviceRole(
       `${name}-role`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    const attachments = ["service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"].map(
-      (p, i) => new aws.iam.RolePolicyAttachment(`${name}-role-${i}`, { role: role.name, policyArn: managedPolicy(p) }, { parent: this }),
+      trustPolicy("backup.amazonaws.com"),
+      { policyArns: ["service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"].map(managedPolicy), tags },
+      this,
     );
     new aws.backup.Selection(
       `${name}-tagged`,
@@ -71,7 +63,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         resources: ["arn:aws:ec2:*:*:volume/*", "arn:aws:elasticfilesystem:*:*:file-system/*"],
         selectionTags: [{ type: "STRINGEQUALS", key: BACKUP_TAG_KEY, value: BACKUP_TAG_VALUE }],
       },
-      { parent: this, dependsOn: attachments },
+      { parent: this, dependsOn: grants },
     );
     this.registerOutputs({ vaultName: this.vault.name, planId: this.plan.id });
   }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { keyUseStatement, managedPolicy, podIdentityRole, policyDocument } from "./common";
+import { keyUseStatement, managedPolicy, podIdentityRole, policyDocument, serviceRole, trustPolicy } from "./common";
 
 /** The EKS add-ons this component installs itself (Container Insights installs its own). */
 export const CLUSTER_ADDONS = [
@@ -92,21 +92,11 @@ export class EksCluster extends pulumi.ComponentResource {
       throw new Error(`EksCluster ${name}: nodes min ${minNodes}, desired ${desiredNodes}, max ${maxNodes} — min ≤ desired ≤ max`);
     }
 
-    const clusterRole = new aws.iam.Role(
+    const { role: clusterRole, grants: clusterGrants } = serviceRole(
       `${name}-cluster`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    const clusterPolicy = new aws.iam.RolePolicyAttachment(
-      `${name}-cluster`,
-      { role: clusterRole.name, policyArn: managedPolicy("AmazonEKSClusterPolicy") },
-      { parent: this },
+      trustPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
+      { policyArns: [managedPolicy("AmazonEKSClusterPolicy")], tags },
+      this,
     );
 
     // Created before the cluster so EKS writes into an encrypted group with a retention.
@@ -138,7 +128,7 @@ export class EksCluster extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [clusterPolicy, logGroup],
+        dependsOn: [...clusterGrants, logGroup],
         ignoreChanges: ["accessConfig.bootstrapClusterCreatorAdminPermissions", "bootstrapSelfManagedAddons"],
       },
     );
@@ -189,19 +179,11 @@ export class EksCluster extends pulumi.ComponentResource {
     const vpcCni = addon("vpc-cni", { podIdentityAssociations: [{ serviceAccount: "aws-node", roleArn: cniRole.arn }] });
     const kubeProxy = addon("kube-proxy", {});
 
-    const nodeRole = new aws.iam.Role(
+    const { role: nodeRole, grants: nodePolicies } = serviceRole(
       `${name}-node`,
-      {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-        tags,
-      },
-      { parent: this },
-    );
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(
-      (p) => new aws.iam.RolePolicyAttachment(`${name}-node-${p}`, { role: nodeRole.name, policyArn: managedPolicy(p) }, { parent: this }),
+      trustPolicy("ec2.amazonaws.com"),
+      { policyArns: ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(managedPolicy), tags },
+      this,
     );
     // Node root volumes encrypted with the customer key; IMDSv2 only, one hop (pods cannot reach node credentials).
     const launchTemplate = new aws.ec2.LaunchTemplate(

@@ -23,17 +23,13 @@ export function policyDocument(statements: PolicyStatement[]): pulumi.Output<str
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/** Trust policy that lets an AWS service principal assume a role. */
+export function trustPolicy(service: string, actions: string[] = ["sts:AssumeRole"]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }] });
+}
+
 /** Trust policy for EKS Pod Identity. */
-export const POD_IDENTITY_TRUST = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    {
-      Effect: "Allow",
-      Principal: { Service: "pods.eks.amazonaws.com" },
-      Action: ["sts:AssumeRole", "sts:TagSession"],
-    },
-  ],
-});
+export const POD_IDENTITY_TRUST = trustPolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]);
 
 export function managedPolicy(name: string): string {
   return `arn:aws:iam::aws:policy/${name}`;
@@ -47,7 +43,7 @@ export function keepData(production: boolean, opts: pulumi.CustomResourceOptions
   return production ? { ...opts, retainOnDelete: true } : opts;
 }
 
-export interface PodIdentityRoleArgs {
+export interface ServiceRoleArgs {
   /** Managed policies to attach (full ARNs). */
   policyArns?: string[];
   /** An inline least-privilege policy (JSON). */
@@ -55,23 +51,30 @@ export interface PodIdentityRoleArgs {
   tags?: Record<string, string>;
 }
 
-/** An IAM role that EKS Pod Identity can hand to a service account. */
-export function podIdentityRole(name: string, args: PodIdentityRoleArgs, parent: pulumi.Resource): aws.iam.Role {
-  const role = new aws.iam.Role(
-    name,
-    {
-      assumeRolePolicy: POD_IDENTITY_TRUST,
-      tags: args.tags,
-    },
-    { parent },
+/**
+ * An IAM role that an AWS service assumes (`trust`: a trust policy JSON), with
+ * managed policies attached and an optional inline policy. Returns the role and
+ * the attachments (for a resource that must wait until the role may act).
+ */
+export function serviceRole(
+  name: string,
+  trust: string,
+  args: ServiceRoleArgs,
+  parent: pulumi.Resource,
+): { role: aws.iam.Role; grants: pulumi.Resource[] } {
+  const role = new aws.iam.Role(name, { assumeRolePolicy: trust, tags: args.tags }, { parent });
+  const grants: pulumi.Resource[] = (args.policyArns ?? []).map(
+    (arn, i) => new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, { parent }),
   );
-  (args.policyArns ?? []).forEach((arn, i) => {
-    new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, { parent });
-  });
   if (args.inlinePolicy !== undefined) {
-    new aws.iam.RolePolicy(`${name}-inline`, { role: role.id, policy: args.inlinePolicy }, { parent });
+    grants.push(new aws.iam.RolePolicy(`${name}-inline`, { role: role.id, policy: args.inlinePolicy }, { parent }));
   }
-  return role;
+  return { role, grants };
+}
+
+/** An IAM role that EKS Pod Identity can hand to a service account. */
+export function podIdentityRole(name: string, args: ServiceRoleArgs, parent: pulumi.Resource): aws.iam.Role {
+  return serviceRole(name, POD_IDENTITY_TRUST, args, parent).role;
 }
 
 /** The statement that lets a role use a KMS key for data (S3 objects, EBS volumes). */

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { POD_IDENTITY_TRUST } from "../../aws/common";
+import { podIdentityRole } from "../../aws/common";
 import { appLabels, AppIdentity, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { dataClaim } from "../../kubernetes/storage";
@@ -334,8 +334,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         child,
       );
       serviceAccountName = sa.metadata.name;
-      const role = new aws.iam.Role(`${name}-archiver`, { assumeRolePolicy: POD_IDENTITY_TRUST, tags: { "trust-services/service": "xroad" } }, child);
-      new aws.iam.RolePolicy(`${name}-archiver`, { role: role.id, policy: a.accessPolicy }, child);
+      const role = podIdentityRole(`${name}-archiver`, { inlinePolicy: a.accessPolicy, tags: { "trust-services/service": "xroad" } }, this);
       new aws.eks.PodIdentityAssociation(
         `${name}-archiver`,
         { clusterName: a.clusterName, namespace: namespaceName, serviceAccount: `${name}-archiver`, roleArn: role.arn },
@@ -408,40 +407,42 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
 
     // --- Workloads.
     const podMeta = (id: AppIdentity) => ({ labels: { ...appLabels(id), "trust-services/service": "xroad" } });
-    let primaryDeployment: k8s.apps.v1.Deployment | undefined;
-    const primaryHost = pulumi.interpolate`${name}-primary.${namespace}.svc.cluster.local`;
-    if (!ha) {
-      const id = identity("security-server");
-      const volumes = [
-        volumeFor("server", "config", configSize),
-        volumeFor("server", "data", dataSize),
-        ...(topology === "single" ? [volumeFor("server", "postgresql", databaseSize)] : []),
-      ];
-      const mounts = [
-        { name: "config", mountPath: "/etc/xroad" },
-        { name: "data", mountPath: "/var/lib/xroad" },
-        // The parent of 16/main: a block volume's lost+found would make initdb refuse a non-empty directory.
-        ...(topology === "single" ? [{ name: "postgresql", mountPath: "/var/lib/postgresql" }] : []),
-        ...xroadPropertiesMount(args.database),
-      ];
-      new k8s.apps.v1.Deployment(
-        `${name}-server`,
+    const podDefaults = {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 120,
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+    };
+    /**
+     * The one pod that owns the configuration (standalone server or ha primary): one replica,
+     * `Recreate` so the old pod releases the ReadWriteOnce volumes before the new one starts,
+     * the archiver beside it.
+     */
+    const ownerDeployment = (
+      role: "server" | "primary",
+      image: "standalone" | "primary",
+      annotations: Record<string, string>,
+      mounts: k8s.types.input.core.v1.VolumeMount[],
+      volumes: k8s.types.input.core.v1.Volume[],
+    ) => {
+      const id = identity(role === "server" ? "security-server" : "primary");
+      return new k8s.apps.v1.Deployment(
+        `${name}-${role}`,
         {
-          metadata: { name: `${name}-server`, namespace, labels: appLabels(id), annotations: awaitAnnotations },
+          metadata: { name: `${name}-${role}`, namespace, labels: appLabels(id), annotations: { ...awaitAnnotations, ...annotations } },
           spec: {
             replicas: 1,
-            // One pod owns the ReadWriteOnce volumes: the old pod stops before the new one starts.
             strategy: { type: "Recreate" },
             selector: { matchLabels: selectorLabels(id) },
             template: {
               metadata: podMeta(id),
               spec: {
+                ...podDefaults,
                 serviceAccountName,
-                automountServiceAccountToken: false,
-                terminationGracePeriodSeconds: 120,
-                securityContext: { seccompProfile: { type: "RuntimeDefault" } },
                 containers: [
-                  xroadContainer("standalone", { env: [{ name: "XROAD_LOG_LEVEL", value: logLevel }, ...databaseEnv()], volumeMounts: mounts }),
+                  xroadContainer(image, {
+                    env: [{ name: "XROAD_LOG_LEVEL", value: logLevel }, ...databaseEnv()],
+                    volumeMounts: [...mounts, ...xroadPropertiesMount(args.database)],
+                  }),
                   ...archiverContainers,
                 ],
                 volumes: [...volumes, ...archiverVolumes, ...xroadPropertiesVolume(databaseSecret, args.database)],
@@ -450,6 +451,25 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           },
         },
         child,
+      );
+    };
+    const primaryHost = pulumi.interpolate`${name}-primary.${namespace}.svc.cluster.local`;
+    if (!ha) {
+      ownerDeployment(
+        "server",
+        "standalone",
+        {},
+        [
+          { name: "config", mountPath: "/etc/xroad" },
+          { name: "data", mountPath: "/var/lib/xroad" },
+          // The parent of 16/main: a block volume's lost+found would make initdb refuse a non-empty directory.
+          ...(topology === "single" ? [{ name: "postgresql", mountPath: "/var/lib/postgresql" }] : []),
+        ],
+        [
+          volumeFor("server", "config", configSize),
+          volumeFor("server", "data", dataSize),
+          ...(topology === "single" ? [volumeFor("server", "postgresql", databaseSize)] : []),
+        ],
       );
     } else {
       const pid = identity("primary");
@@ -477,48 +497,16 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         },
         child,
       );
-      primaryDeployment = new k8s.apps.v1.Deployment(
-        `${name}-primary`,
-        {
-          metadata: {
-            name: `${name}-primary`,
-            namespace,
-            labels: appLabels(pid),
-            annotations: {
-              ...awaitAnnotations,
-              [SINGLE_REPLICA_REASON]: "exactly one primary owns /etc/xroad and the message-log archives; it serves no client traffic (seed 004 §2.3)",
-            },
-          },
-          spec: {
-            // Exactly one primary: it owns the configuration and the message-log archives.
-            replicas: 1,
-            strategy: { type: "Recreate" },
-            selector: { matchLabels: selectorLabels(pid) },
-            template: {
-              metadata: podMeta(pid),
-              spec: {
-                serviceAccountName,
-                automountServiceAccountToken: false,
-                terminationGracePeriodSeconds: 120,
-                securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-                containers: [
-                  xroadContainer("primary", {
-                    env: [{ name: "XROAD_LOG_LEVEL", value: logLevel }, ...databaseEnv()],
-                    volumeMounts: [
-                      { name: "config", mountPath: "/etc/xroad" },
-                      { name: "data", mountPath: "/var/lib/xroad" },
-                      { name: "ssh", mountPath: "/etc/.ssh", readOnly: true },
-                      ...xroadPropertiesMount(args.database),
-                    ],
-                  }),
-                  ...archiverContainers,
-                ],
-                volumes: [...primaryVolumes, ...archiverVolumes, ...xroadPropertiesVolume(databaseSecret, args.database)],
-              },
-            },
-          },
-        },
-        child,
+      const primaryDeployment = ownerDeployment(
+        "primary",
+        "primary",
+        { [SINGLE_REPLICA_REASON]: "exactly one primary owns /etc/xroad and the message-log archives; it serves no client traffic (seed 004 §2.3)" },
+        [
+          { name: "config", mountPath: "/etc/xroad" },
+          { name: "data", mountPath: "/var/lib/xroad" },
+          { name: "ssh", mountPath: "/etc/.ssh", readOnly: true },
+        ],
+        primaryVolumes,
       );
       new k8s.apps.v1.Deployment(
         `${name}-secondary`,
@@ -533,9 +521,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
             template: {
               metadata: podMeta(sid),
               spec: {
-                automountServiceAccountToken: false,
-                terminationGracePeriodSeconds: 120,
-                securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                ...podDefaults,
                 topologySpreadConstraints: [
                   { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selectorLabels(sid) } },
                   { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(sid) } },
