@@ -50,6 +50,7 @@ export function buildServices(s: Settings, platform: Platform): Services {
         loadBalancerScheme: x.exposure.loadBalancer.scheme,
         loadBalancerTargetType: x.exposure.loadBalancer.targetType,
         loadBalancerSourceRanges: x.exposure.loadBalancer.sourceRanges,
+        loadBalancerHealthCheckCidrs: vpcCidr ? [vpcCidr] : undefined,
         internalLoadBalancer: x.exposure.internalLoadBalancer,
         allowedNamespaces: x.exposure.allowedNamespaces,
         allowedCidrs: x.exposure.allowedCidrs,

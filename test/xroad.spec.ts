@@ -353,7 +353,13 @@ describe("X-Road Security Server", () => {
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
       assert.deepEqual(lb.spec.loadBalancerSourceRanges, ["198.51.100.0/24"]);
-      assert.deepEqual(policy(r, "xroad-allow-messaging").spec.ingress[0].from, [{ ipBlock: { cidr: "198.51.100.0/24" } }]);
+      assert.equal(lb.spec.externalTrafficPolicy, "Local", "peer addresses are not rewritten");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+      assert.deepEqual(
+        policy(r, "xroad-allow-messaging").spec.ingress[0].from,
+        [{ ipBlock: { cidr: "198.51.100.0/24" } }, { ipBlock: { cidr: "10.0.0.0/16" } }],
+        "the peers, and the NLB's health checks from the VPC",
+      );
       const admin = service(r, "xroad-admin");
       assert.equal(admin.spec.type, "LoadBalancer");
       assert.equal(admin.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");

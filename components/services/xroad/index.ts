@@ -115,6 +115,12 @@ export interface XRoadSecurityServerArgs {
   loadBalancerTargetType?: string;
   /** CIDRs admitted through the NLB. @default [] (any) */
   loadBalancerSourceRanges?: string[];
+  /**
+   * Where an `ip`-target NLB's health checks come from (the VPC CIDR); admitted to
+   * 5500/5577/5588 when `loadBalancerSourceRanges` narrows the sources.
+   * @default []
+   */
+  loadBalancerHealthCheckCidrs?: pulumi.Input<string>[];
   /** 8080/8443/4000 through an internal NLB instead of ClusterIP only. @default false */
   internalLoadBalancer?: boolean;
   /** Namespaces that may reach 8080/8443/4000. @default [] */
@@ -570,6 +576,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
+            // Keep the peer's address: X-Road logs it and the NetworkPolicy filters on it.
+            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
           }
         : {
             // The seed's annotation, lower-case (its capital-K variant matched nothing).
@@ -591,6 +599,9 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
               { name: "ocsp", port: XROAD_PORTS.ocsp, targetPort: XROAD_PORTS.ocsp, protocol: "TCP" },
             ],
             loadBalancerSourceRanges: sourceRanges.length > 0 ? sourceRanges : undefined,
+            // Client addresses reach the pods unchanged (no SNAT through another node), so the
+            // NetworkPolicy's source ranges hold; the NLB health-checks each node's local pods.
+            externalTrafficPolicy: "Local",
           },
         },
         child,
@@ -609,6 +620,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         metadata: { name: `${name}-consumers`, namespace, labels: appLabels(serving), annotations: internalAnnotations },
         spec: {
           type: internalType,
+          externalTrafficPolicy: args.internalLoadBalancer ? "Local" : undefined,
           selector: selectorLabels(serving),
           ports: [
             { name: "http", port: XROAD_PORTS.http, targetPort: XROAD_PORTS.http, protocol: "TCP" },
@@ -625,6 +637,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         metadata: { name: `${name}-admin`, namespace, labels: appLabels(admin), annotations: internalAnnotations },
         spec: {
           type: internalType,
+          externalTrafficPolicy: args.internalLoadBalancer ? "Local" : undefined,
           // The admin UI is how the server gets registered, so it is reachable before it is ready.
           publishNotReadyAddresses: true,
           selector: selectorLabels(admin),
@@ -652,7 +665,11 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       ingress: [
         {
           // Other Security Servers and the NLB health check (through the load balancer).
-          from: anywhere(sourceRanges.length > 0 ? sourceRanges : ["0.0.0.0/0"]),
+          from: anywhere(
+            sourceRanges.length > 0
+              ? [...sourceRanges, ...(targetType === "ip" ? args.loadBalancerHealthCheckCidrs ?? [] : [])]
+              : ["0.0.0.0/0"],
+          ),
           ports: [XROAD_PORTS.messaging, XROAD_PORTS.ocsp, XROAD_PORTS.health].map((port) => ({ protocol: "TCP", port })),
         },
       ],
