@@ -191,6 +191,7 @@ describe("policy suite", () => {
     it("production-keeps-data", () => {
       fires("production-keeps-data", broken((f) => (f("aws:rds/instance:Instance", "xroad-db-db").retainOnDelete = false)), "would be deleted by a destroy");
       fires("production-keeps-data", broken((f) => (f("kubernetes:core/v1:PersistentVolumeClaim", "xroad-primary-data").retainOnDelete = false)), "xroad-primary-data: would be deleted");
+      fires("production-keeps-data", broken((f) => (f("kubernetes:core/v1:Namespace", "xroad-ns").retainOnDelete = false)), "holds claims but would be deleted");
       fires("production-keeps-data", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).deletionProtection = false)), "no deletion protection");
       fires("production-keeps-data", broken((f) => (inp(f("aws:rds/instance:Instance", "xroad-db-db")).skipFinalSnapshot = true)), "no final snapshot");
       fires("production-keeps-data", broken((f) => (inp(f("kubernetes:storage.k8s.io/v1:StorageClass", "storage-gp3")).reclaimPolicy = "Delete")), "deletes volumes with their claims");

@@ -16,6 +16,13 @@ export interface ServiceNamespaceArgs {
    */
   podSecurityReason?: string;
   labels?: Record<string, string>;
+  /**
+   * Keep the namespace when the stack is destroyed. Deleting a namespace deletes
+   * every PersistentVolumeClaim in it, whatever Pulumi retains; production stacks
+   * with data in the namespace set this.
+   * @default false
+   */
+  retainOnDelete?: boolean;
 }
 
 const LEVELS = ["restricted", "baseline", "privileged"];
@@ -59,7 +66,7 @@ export class ServiceNamespace extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? false },
     );
     this.name = ns.metadata.name;
     new k8s.networking.v1.NetworkPolicy(

@@ -420,7 +420,7 @@ const STATEFUL_TYPES = [
 const productionKeepsData: Rule = {
   id: "production-keeps-data",
   description:
-    "When production: every stateful resource is retained or protected on destroy, RDS has deletion protection and a final snapshot, backups are on (AWS Backup plan and RDS retention ≥ 7 days). Always: data StorageClasses reclaim Retain.",
+    "When production: every stateful resource (and every namespace holding claims) is retained or protected on destroy, RDS has deletion protection and a final snapshot, backups are on (AWS Backup plan and RDS retention ≥ 7 days). Always: data StorageClasses reclaim Retain.",
   check(run) {
     const out: Finding[] = [];
     for (const { resource, object } of run.kubernetesObjects()) {
@@ -432,6 +432,11 @@ const productionKeepsData: Rule = {
     if (!run.settings?.production) return out;
     for (const type of STATEFUL_TYPES) {
       for (const r of run.ofType(type)) if (!r.retainOnDelete && !r.protect) out.push(finding(this.id, r, "would be deleted by a destroy"));
+    }
+    // Deleting a namespace deletes the claims in it, whatever Pulumi retains.
+    const claimNamespaces = new Set(run.ofType("kubernetes:core/v1:PersistentVolumeClaim").map((c) => inputs(c).metadata?.namespace));
+    for (const ns of run.ofType("kubernetes:core/v1:Namespace")) {
+      if (claimNamespaces.has(inputs(ns).metadata?.name) && !ns.retainOnDelete && !ns.protect) out.push(finding(this.id, ns, "holds claims but would be deleted by a destroy"));
     }
     for (const d of run.ofType("aws:rds/instance:Instance")) {
       const i = inputs(d);

@@ -230,6 +230,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           ? "hostPath volumes (local single-node cluster only) are not allowed under baseline"
           : "the sidecar image runs supervisord as root; X-Road doc/Sidecar/kubernetes_security_guide.md §6: adheres to baseline, cannot run as non-root",
         labels: { "trust-services/service": "xroad", [TOPOLOGY_LABEL]: topology },
+        // The claims live here: deleting the namespace would delete them.
+        retainOnDelete: production,
       },
       { parent: this },
     );
