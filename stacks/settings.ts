@@ -160,11 +160,6 @@ const rootSchema = z
 
 export type RawSettings = z.output<typeof rootSchema>;
 
-/** What every service block has in common, after defaults. */
-export interface ResolvedService {
-  topology: Topology;
-}
-
 /** The parsed stack settings, plus what the runtime knows (project, stack, region). */
 export type Settings = RawSettings & {
   project: string;
@@ -222,8 +217,6 @@ function describeAllowed(issue: z.core.$ZodIssue): string {
       return issue.origin === "array" || issue.origin === "string"
         ? `at most ${issue.maximum} ${issue.origin === "array" ? "item(s)" : "character(s)"}`
         : `a number ${issue.inclusive ? "≤" : "<"} ${issue.maximum}`;
-    case "invalid_union":
-      return issue.message;
     default:
       return issue.message;
   }
@@ -339,7 +332,7 @@ export function parseSettings(
     s.xroad.database = { create: DEFAULT_POSTGRES };
   }
   const usesAws =
-    s.cluster.create !== undefined || Object.values(servicesOf(s)).some((svc) => svc.database?.create !== undefined);
+    s.cluster.create !== undefined || servicesOf(s).some((svc) => svc.database?.create !== undefined);
   if (usesAws && !runtime.region) {
     throw new SettingsError([
       `aws:region: nothing — an AWS region such as eu-west-1 (this stack creates AWS resources; set it with \`pulumi config set aws:region <region>\`)`,
@@ -361,11 +354,9 @@ export function loadSettings(): Settings {
 /** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
 export const SERVICE_KEYS = ["xroad"] as const;
 
-/** The enabled service blocks by name. */
-export function servicesOf(s: RawSettings) {
-  const out: { xroad?: NonNullable<RawSettings["xroad"]> } = {};
-  if (s.xroad) out.xroad = s.xroad;
-  return out as Partial<Record<"xroad", { topology?: Topology; database?: { create?: unknown; given?: unknown } }>> & typeof out;
+/** The enabled service blocks (what every service block has in common). */
+export function servicesOf(s: RawSettings): Array<{ topology?: Topology; database?: { create?: unknown; given?: unknown } }> {
+  return SERVICE_KEYS.map((k) => s[k]).filter((b): b is NonNullable<typeof b> => b !== undefined);
 }
 
 /** A service's topology: its own override, else the stack's. */

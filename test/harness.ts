@@ -261,14 +261,6 @@ export class Run {
     return this.resources.find((r) => r.type === type && (r.name === name || r.name.endsWith(`-${name}`)));
   }
 
-  byUrn(urn: string): Recorded | undefined {
-    return this.resources.find((r) => r.urn === urn);
-  }
-
-  children(parent: Recorded): Recorded[] {
-    return this.resources.filter((r) => r.parent === parent.urn);
-  }
-
   /** Kubernetes objects as the API server would receive them (secrets unwrapped). */
   kubernetesObjects(): Array<{ resource: Recorded; object: Record<string, any> }> {
     return this.resources

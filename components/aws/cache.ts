@@ -2,6 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
+/** Tag that records why a Redis runs without TLS. */
+export const TLS_EXEMPT_TAG = "trust-services/tls-exempt-reason";
+
 export interface CacheArgs {
   vpcId: pulumi.Input<string>;
   subnetIds: pulumi.Input<string>[];
@@ -93,7 +96,7 @@ export class Cache extends pulumi.ComponentResource {
         securityGroupIds: [sg.id],
         snapshotRetentionLimit: production ? 7 : 1,
         autoMinorVersionUpgrade: true,
-        tags: transitEncryption ? tags : { ...tags, "trust-services/tls-exempt-reason": args.plaintextReason! },
+        tags: transitEncryption ? tags : { ...tags, [TLS_EXEMPT_TAG]: args.plaintextReason! },
       },
       { parent: this },
     );

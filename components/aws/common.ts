@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** The tag AWS Backup selects on (EBS volumes through the StorageClass, EFS directly). */
 export const BACKUP_TAG_KEY = "trust-services/backup";
 export const BACKUP_TAG_VALUE = "daily";
+/** The same mark as a Kubernetes label on the claims (label keys take a DNS-style prefix). */
+export const BACKUP_LABEL_KEY = "trust-services.io/backup";
 
 export interface PolicyStatement {
   Sid?: string;

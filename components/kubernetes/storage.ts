@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_TAG_KEY, BACKUP_TAG_VALUE } from "../aws/common";
+import { BACKUP_LABEL_KEY, BACKUP_TAG_VALUE } from "../aws/common";
 
 export interface ClaimArgs {
   namespace: pulumi.Input<string>;
@@ -28,7 +28,7 @@ export function dataClaim(name: string, args: ClaimArgs): k8s.core.v1.Persistent
       metadata: {
         name: args.claimName,
         namespace: args.namespace,
-        labels: { ...args.labels, [BACKUP_TAG_KEY.replace("/", ".io/")]: BACKUP_TAG_VALUE },
+        labels: { ...args.labels, [BACKUP_LABEL_KEY]: BACKUP_TAG_VALUE },
         annotations: { "pulumi.com/skipAwait": "true" },
       },
       spec: {

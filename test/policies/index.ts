@@ -8,6 +8,8 @@
  * with the reason and its upstream reference), so a reviewer reads them where
  * they apply.
  */
+import { TLS_EXEMPT_TAG } from "../../components/aws/cache";
+import { POD_SECURITY_REASON, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../components/kubernetes/namespace";
 import { isSecretValue, plain, Recorded, Run } from "../harness";
 
 export interface Finding {
@@ -22,10 +24,6 @@ export interface Rule {
   check(run: Run): Finding[];
 }
 
-const POD_SECURITY_REASON = "trust-services.io/pod-security-reason";
-const SINGLE_REPLICA_REASON = "trust-services.io/single-replica-reason";
-const TOPOLOGY_LABEL = "trust-services.io/topology";
-const TLS_EXEMPT_TAG = "trust-services/tls-exempt-reason";
 
 const label = (r: Recorded) => `${r.type} ${r.name}`;
 const finding = (rule: string, r: Recorded, message: string): Finding => ({ rule, resource: label(r), message });
