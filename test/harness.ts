@@ -306,15 +306,29 @@ const mocks: pulumi.runtime.Mocks = {
   },
 };
 
-/** Installs the mocks for a stack and wraps the mock monitor so every registration is recorded. */
+let installed = false;
+let recording = true;
+
+/**
+ * Installs the mocks once per process (the suite shares one mocked runtime) and
+ * wraps the mock monitor so every registration is recorded; later runs only
+ * switch the stack name and whether to record.
+ */
 function installMocks(stack: string, record = true): void {
+  recording = record;
+  if (installed) {
+    // The one runtime setting a run changes; setMocks again would reset the runtime's feature flags.
+    (require("@pulumi/pulumi/runtime/state").getStore().settings.options as { stack: string }).stack = stack;
+    return;
+  }
+  installed = true;
   pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
-  if (!record) return;
   const monitor = (pulumi.runtime as any).getMonitor() as any;
   const register = monitor.registerResource.bind(monitor);
   const rpc = require("@pulumi/pulumi/runtime/rpc");
   wrapRead(monitor, rpc);
   monitor.registerResource = (req: any, callback: any) => {
+    if (!recording) return register(req, callback);
     const type = req.getType();
     const name = req.getName();
     const parent = req.getParent() || undefined;
@@ -350,6 +364,7 @@ function installMocks(stack: string, record = true): void {
 function wrapRead(monitor: any, rpc: any): void {
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req: any, callback: any) => {
+    if (!recording) return read(req, callback);
     const type = req.getType();
     const name = req.getName();
     const parent = req.getParent() || undefined;

@@ -61,7 +61,10 @@ describe("whole program, for every Pulumi.<stack>.yaml", () => {
 
       it("the kubeconfig output is a secret and reports the resolved topologies", () => {
         const out = run.rawOutputs as Record<string, any>;
-        if (run.settings!.cluster.create) assert.ok(isSecretValue(out.cluster.kubeconfig), "kubeconfig output is secret");
+        if (run.settings!.cluster.create) {
+          assert.ok(isSecretValue(out.cluster.kubeconfig), "kubeconfig output is secret");
+          assert.equal(out.cluster.name, run.settings!.cluster.create.name ?? `trust-services-${stack}`, "named after the stack");
+        }
         const topologies = plain<Record<string, string>>(out.topologies);
         if (run.settings!.xroad) assert.equal(topologies.xroad, run.settings!.xroad.topology ?? run.settings!.topology);
       });
