@@ -65,6 +65,7 @@ export function buildPlatform(s: Settings): Platform {
       region: s.region!,
       production,
       allowCloudWatchLogs: true,
+      allowAutoScaling: s.cluster.create !== undefined,
       tags,
     });
   }

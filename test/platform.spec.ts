@@ -276,9 +276,12 @@ describe("platform components", () => {
       assert.equal(i(run.get("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ci-agent-0")).policyArn, "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy");
     });
 
-    it("the platform key lets CloudWatch Logs use it for this account's log groups only", async () => {
+    it("the platform key lets CloudWatch Logs use it for this account's log groups only, and Auto Scaling launch nodes with it", async () => {
       const run = await runStackFile("dev");
       const key = policy(run.get("aws:kms/key:Key", "platform-key"));
+      const asg = key.Statement.filter((s: any) => s.Principal?.AWS === `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`);
+      assert.deepEqual(asg.map((s: any) => s.Sid), ["AutoScalingUse", "AutoScalingGrants"]);
+      assert.deepEqual(asg[1].Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
       const logs = key.Statement.find((s: any) => s.Sid === "CloudWatchLogsUse");
       assert.equal(logs.Principal.Service, "logs.eu-west-1.amazonaws.com");
       assert.equal(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"], `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:*`);

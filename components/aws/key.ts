@@ -10,6 +10,13 @@ export interface EncryptionKeyArgs {
   production?: boolean;
   /** Let CloudWatch Logs in this account and region encrypt log groups with the key. @default false */
   allowCloudWatchLogs?: boolean;
+  /**
+   * Let EC2 Auto Scaling (its service-linked role) use the key, so node groups can
+   * launch instances whose volumes are encrypted with it; without this statement
+   * instance launches fail.
+   * @default false
+   */
+  allowAutoScaling?: boolean;
   tags?: Record<string, string>;
 }
 
@@ -46,6 +53,26 @@ export class EncryptionKey extends pulumi.ComponentResource {
           ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${args.accountId}:log-group:*` },
         },
       });
+    }
+    if (args.allowAutoScaling) {
+      const asg = pulumi.interpolate`arn:aws:iam::${args.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+      statements.push(
+        {
+          Sid: "AutoScalingUse",
+          Effect: "Allow",
+          Principal: { AWS: asg },
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+          Resource: "*",
+        },
+        {
+          Sid: "AutoScalingGrants",
+          Effect: "Allow",
+          Principal: { AWS: asg },
+          Action: "kms:CreateGrant",
+          Resource: "*",
+          Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+      );
     }
     this.key = new aws.kms.Key(
       name,
