@@ -42,8 +42,8 @@ const clusterCreate = z.strictObject({
       instanceTypes: z
         .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "an EC2 instance type such as m6i.large" }))
         .min(1)
-        .default(["m6i.large"])
-        .describe("EC2 instance types of the managed node group."),
+        .default(["m6i.xlarge"])
+        .describe("EC2 instance types of the managed node group (4 vCPU or more: an X-Road pod requests 2 CPUs)."),
       min: z.number().int().min(1).max(100).default(2).describe("Minimum node count."),
       desired: z.number().int().min(1).max(100).default(3).describe("Desired node count."),
       max: z.number().int().min(1).max(100).default(6).describe("Maximum node count."),
@@ -55,7 +55,7 @@ const clusterCreate = z.strictObject({
   publicAccessCidrs: z
     .array(cidr)
     .default([])
-    .describe("CIDRs allowed to reach the public API endpoint; empty means the endpoint is private only."),
+    .describe("CIDRs allowed to reach the public API endpoint. Empty: private endpoint only, so Pulumi must run inside the VPC (VPN, bastion, CI runner)."),
   adminRoleArns: z
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "an IAM role ARN" }))
     .default([])

@@ -30,7 +30,7 @@ describe("settings", () => {
       assert.equal(s.topology, "single");
       assert.equal(s.production, false);
       assert.equal(s.cluster.create?.version, "1.33");
-      assert.deepEqual(s.cluster.create?.nodes, { instanceTypes: ["m6i.large"], min: 2, desired: 3, max: 6, diskSize: 50, capacityType: "ON_DEMAND" });
+      assert.deepEqual(s.cluster.create?.nodes, { instanceTypes: ["m6i.xlarge"], min: 2, desired: 3, max: 6, diskSize: 50, capacityType: "ON_DEMAND" });
       assert.equal(s.network.cidr, "10.0.0.0/16");
       assert.equal(s.network.availabilityZones, 3);
       assert.equal(s.monitoring.containerInsights, true);

@@ -32,7 +32,7 @@ export interface EksClusterArgs {
   publicAccessCidrs?: string[];
   /** IAM roles granted AmazonEKSClusterAdminPolicy through access entries. @default [] */
   adminRoleArns?: string[];
-  /** Node group instance types. @default ["m6i.large"] */
+  /** Node group instance types. @default ["m6i.xlarge"] */
   instanceTypes?: string[];
   /** @default 2 */
   minNodes?: number;
@@ -79,7 +79,7 @@ export class EksCluster extends pulumi.ComponentResource {
     super("trust-services:aws:EksCluster", name, {}, opts);
     const publicAccessCidrs = args.publicAccessCidrs ?? [];
     const adminRoleArns = args.adminRoleArns ?? [];
-    const instanceTypes = args.instanceTypes ?? ["m6i.large"];
+    const instanceTypes = args.instanceTypes ?? ["m6i.xlarge"];
     const minNodes = args.minNodes ?? 2;
     const desiredNodes = args.desiredNodes ?? 3;
     const maxNodes = args.maxNodes ?? 6;
