@@ -4,6 +4,7 @@
  * Nothing here reads config or creates resources.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { z } from "zod";
 
 export const TOPOLOGIES = ["single", "external-db", "ha"] as const;
@@ -20,6 +21,24 @@ export const SECRET_KEYS = new Set(["adminPassword", "tokenPin", "password", "ku
 export const secretString = z
   .string()
   .min(1)
+  .transform((v): pulumi.Output<string> => pulumi.secret(v));
+
+/** A kubeconfig: YAML or JSON with at least one cluster (with a server), context and user. */
+export function isKubeconfig(v: string): boolean {
+  try {
+    const k = YAML.parse(v) as Record<string, unknown> | null;
+    const list = (key: string) => (Array.isArray(k?.[key]) ? (k![key] as Array<Record<string, any>>) : []);
+    return list("clusters").some((c) => typeof c?.cluster?.server === "string") && list("contexts").length > 0 && list("users").length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A kubeconfig kept secret once validated. */
+export const secretKubeconfig = z
+  .string()
+  .min(1)
+  .refine(isKubeconfig, { message: "a kubeconfig (YAML or JSON with clusters, contexts and users)" })
   .transform((v): pulumi.Output<string> => pulumi.secret(v));
 
 function isIpv4Cidr(v: string): boolean {

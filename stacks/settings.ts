@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cidr, cloudWatchRetentionDays, secretString, SECRET_KEYS, topology, Topology } from "./schema";
+import { cidr, cloudWatchRetentionDays, secretKubeconfig, secretString, SECRET_KEYS, topology, Topology } from "./schema";
 import { xroadBlock, checkXRoad } from "./settings-xroad";
 
 export const CONFIG_NAMESPACE = "trust-services";
@@ -68,7 +68,7 @@ const clusterCreate = z.strictObject({
 });
 
 const clusterExisting = z.strictObject({
-  kubeconfig: secretString.optional().describe("Kubeconfig of the cluster; set with `pulumi config set --path --secret`."),
+  kubeconfig: secretKubeconfig.optional().describe("Kubeconfig of the cluster; set with `pulumi config set --path --secret`."),
   stackReference: z
     .strictObject({
       name: z.string().regex(/^[\w.-]+(\/[\w.-]+){0,2}$/, { message: "a stack name such as org/project/stack" }).describe("Stack that owns the cluster."),

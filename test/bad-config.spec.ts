@@ -74,6 +74,8 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["a CIDR with a 300 octet", { ...REGION, "trust-services:network": { cidr: "10.300.0.0/16" } }, "trust-services:network.cidr"],
   ["a hostname where a CIDR belongs", { ...REGION, "trust-services:xroad": { exposure: { allowedCidrs: ["vpn.example.com"] } } }, "trust-services:xroad.exposure.allowedCidrs[0]"],
   ["an empty kubeconfig", { "trust-services:cluster": { existing: { kubeconfig: "" } } }, "trust-services:cluster.existing.kubeconfig"],
+  ["a kubeconfig that is not one", { "trust-services:cluster": { existing: { kubeconfig: "https://10.0.0.1:6443" } } }, "trust-services:cluster.existing.kubeconfig"],
+  ["a kubeconfig with no cluster server", { "trust-services:cluster": { existing: { kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n" } } }, "trust-services:cluster.existing.kubeconfig"],
   ["a kubeconfig given as a list", { "trust-services:cluster": { existing: { kubeconfig: ["apiVersion: v1"] } } }, "trust-services:cluster.existing.kubeconfig"],
   ["a stack reference with spaces", { "trust-services:cluster": { existing: { stackReference: { name: "acme platform" } } } }, "trust-services:cluster.existing.stackReference.name"],
   ["an admin role that is not an ARN", { ...REGION, "trust-services:cluster": { create: { adminRoleArns: ["platform-admins"] } } }, "trust-services:cluster.create.adminRoleArns[0]"],

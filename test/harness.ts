@@ -208,6 +208,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
   return { id, state };
 }
 
+/** A well-formed kubeconfig for tests (its token is a marked secret). */
 export function mockKubeconfig(cluster: string): string {
   return YAML.stringify({
     apiVersion: "v1",
@@ -396,13 +397,16 @@ export function configFromStackFile(config: Record<string, unknown>): { values: 
   const secretKeys: string[] = [];
   const hasSecure = (v: unknown): boolean =>
     !!v && typeof v === "object" && (("secure" in (v as object) && Object.keys(v as object).length === 1) || Object.values(v as object).some(hasSecure));
-  const replaceSecure = (v: unknown): unknown => {
+  // A secure value becomes a marked secret; a secure kubeconfig a marked, well-formed kubeconfig.
+  const replaceSecure = (v: unknown, key = ""): unknown => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
-      if (Object.keys(o).length === 1 && typeof o.secure === "string") return `${SECRET_MARK}-config-${hex(o.secure, 8)}`;
-      return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, replaceSecure(e)]));
+      if (Object.keys(o).length === 1 && typeof o.secure === "string") {
+        return key === "kubeconfig" ? mockKubeconfig(`config-${hex(o.secure, 8)}`) : `${SECRET_MARK}-config-${hex(o.secure, 8)}`;
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, replaceSecure(e, k)]));
     }
-    return Array.isArray(v) ? v.map(replaceSecure) : v;
+    return Array.isArray(v) ? v.map((e) => replaceSecure(e)) : v;
   };
   for (const [key, v] of Object.entries(config)) {
     const full = key.includes(":") ? key : `${PROJECT}:${key}`;

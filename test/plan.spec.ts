@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT, runSettings, runWith, SECRET_MARK } from "./harness";
+import { mockKubeconfig, ROOT, runSettings, runWith, SECRET_MARK } from "./harness";
 import { parseSettings } from "../stacks/settings";
 
 function plan(arg: string) {
@@ -57,7 +57,7 @@ describe("harness", () => {
   });
 
   it("runs the whole program for a settings object", async () => {
-    const settings = parseSettings({ cluster: { existing: { kubeconfig: "k" } }, xroad: { archive: { enabled: false }, exposure: { loadBalancer: { enabled: false } } } }, { project: "trust-services", stack: "obj" });
+    const settings = parseSettings({ cluster: { existing: { kubeconfig: mockKubeconfig("obj") } }, xroad: { archive: { enabled: false }, exposure: { loadBalancer: { enabled: false } } } }, { project: "trust-services", stack: "obj" });
     const run = await runSettings(settings);
     assert.equal(run.settings, settings);
     assert.ok(run.find("kubernetes:apps/v1:Deployment", "xroad-server"));

@@ -9,7 +9,7 @@ import { ClusterStorage } from "../components/aws/storage";
 import { BackupPlan } from "../components/aws/backup";
 import { ContainerInsights, INSIGHTS_LOG_GROUPS } from "../components/aws/insights";
 import { DependencyGraph } from "./graph";
-import { ACCOUNT, isSecretValue, plain, Recorded, Run, runStack, runStackFile, runWith } from "./harness";
+import { ACCOUNT, isSecretValue, mockKubeconfig, plain, Recorded, Run, runStack, runStackFile, runWith } from "./harness";
 
 const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 const i = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -372,7 +372,7 @@ describe("platform components", () => {
   describe("existing cluster", () => {
     it("creates no AWS cluster pieces and builds the provider from the kubeconfig secret", async () => {
       const run = await runStack({
-        cluster: { existing: { kubeconfig: "apiVersion: v1\nkind: Config\n", storageClasses: { block: "standard" } } },
+        cluster: { existing: { kubeconfig: mockKubeconfig("existing"), storageClasses: { block: "standard" } } },
         xroad: { exposure: { loadBalancer: { enabled: false } } },
       });
       assert.equal(run.resources.filter((r) => r.type.startsWith("aws:")).length, 0);

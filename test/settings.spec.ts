@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { parseSettings, rawConfig, SettingsError } from "../stacks/settings";
-import { recordedSoFar, runStack, SECRET_MARK } from "./harness";
+import { mockKubeconfig, recordedSoFar, runStack, SECRET_MARK } from "./harness";
+
+const KC = mockKubeconfig("existing");
 
 const RUNTIME = { project: "trust-services", stack: "test", region: "eu-west-1" };
 
@@ -91,29 +93,33 @@ describe("settings", () => {
     it("a malformed quantity", () => assertProblem({ xroad: { storage: { dataSize: "10GB" } } }, "xroad.storage.dataSize", '"10GB"', "binary unit"));
     it("an unquoted Kubernetes version", () => assertProblem({ cluster: { create: { version: 1.3 } } }, "cluster.create.version", "1.3", "a string"));
     it("a malformed admin role ARN", () => assertProblem({ cluster: { create: { adminRoleArns: ["admins"] } } }, "cluster.create.adminRoleArns[0]", "IAM role ARN"));
-    it("both a created and an existing cluster", () => assertProblem({ cluster: { create: {}, existing: { kubeconfig: "x" } } }, "cluster", "exactly one of `create` or `existing`"));
+    it("both a created and an existing cluster", () => assertProblem({ cluster: { create: {}, existing: { kubeconfig: KC } } }, "cluster", "exactly one of `create` or `existing`"));
     it("an existing cluster with neither kubeconfig nor stack reference", () => assertProblem({ cluster: { existing: {} } }, "cluster.existing", "exactly one of `kubeconfig` or `stackReference`"));
     it("an empty kubeconfig", () => assertProblem({ cluster: { existing: { kubeconfig: "" } } }, "cluster.existing.kubeconfig", "(a secret value)", "at least 1"));
+    it("a malformed kubeconfig, without echoing it", () => {
+      const line = assertProblem({ cluster: { existing: { kubeconfig: "server: https://10.0.0.1 token=abc123secret" } } }, "cluster.existing.kubeconfig", "(a secret value)", "clusters, contexts and users");
+      assert.ok(!line.includes("abc123secret"));
+    });
     it("node counts out of order", () => assertProblem({ cluster: { create: { nodes: { min: 4, desired: 3, max: 6 } } } }, "cluster.create.nodes", "min ≤ desired ≤ max"));
     it("a database with both create and given", () =>
       assertProblem({ topology: "ha", xroad: { database: { create: {}, given: { host: "db", password: "p" } } } }, "xroad.database", "exactly one of `create` or `given`"));
     it("PostgreSQL other than 16 for X-Road", () =>
       assertProblem({ topology: "ha", xroad: { database: { create: { engineVersion: "15" } } } }, "xroad.database.create.engineVersion", '"15"', "PostgreSQL 16"));
     it("ha on an existing cluster with no database endpoint", () =>
-      assertProblem({ topology: "ha", cluster: { existing: { kubeconfig: "k" } }, xroad: {} }, "xroad.database", "xroad.database.given"));
+      assertProblem({ topology: "ha", cluster: { existing: { kubeconfig: KC } }, xroad: {} }, "xroad.database", "xroad.database.given"));
     it("a database block with topology single", () =>
       assertProblem({ topology: "single", xroad: { database: { given: { host: "db", password: "p" } } } }, "xroad.database", "topology single runs PostgreSQL inside the pod"));
     it("a country image NIIS does not publish", () => assertProblem({ topology: "ha", xroad: { variant: "slim", country: "ee" } }, "xroad.country", "no slim primary/secondary image", "fi or is"));
     it("shared (ReadWriteMany) config outside ha", () => assertProblem({ xroad: { storage: { sharedConfig: true } } }, "xroad.storage.sharedConfig", "topology ha"));
     it("ha needing ReadWriteMany on an existing cluster without an RWX class", () =>
       assertProblem(
-        { topology: "ha", cluster: { existing: { kubeconfig: "k" } }, xroad: { storage: { sharedConfig: true }, database: { given: { host: "db", password: "p" } } } },
+        { topology: "ha", cluster: { existing: { kubeconfig: KC } }, xroad: { storage: { sharedConfig: true }, database: { given: { host: "db", password: "p" } } } },
         "xroad.storage.sharedConfig",
         "ReadWriteMany",
       ));
     it("hostPath on a cloud cluster", () => assertProblem({ xroad: { storage: { hostPath: "/data" } } }, "xroad.storage.hostPath", "local single-node cluster"));
     it("the archiver on an existing cluster", () =>
-      assertProblem({ cluster: { existing: { kubeconfig: "k" } }, xroad: { archive: { enabled: true }, exposure: { loadBalancer: { enabled: true } } } }, "xroad.archive.enabled", "needs cluster.create"));
+      assertProblem({ cluster: { existing: { kubeconfig: KC } }, xroad: { archive: { enabled: true }, exposure: { loadBalancer: { enabled: true } } } }, "xroad.archive.enabled", "needs cluster.create"));
     it("ha on a one-node cluster", () => assertProblem({ topology: "ha", cluster: { create: { nodes: { min: 1, desired: 1, max: 2 } } }, xroad: {} }, "xroad.topology", "at least 2"));
     it("an AWS stack without aws:region", () => {
       const lines = problems({}, { project: "trust-services", stack: "test" });
@@ -138,7 +144,7 @@ describe("settings", () => {
       const s = parseSettings(
         {
           topology: "ha",
-          cluster: { existing: { kubeconfig: "apiVersion: v1", storageClasses: { block: "standard", shared: "nfs" } } },
+          cluster: { existing: { kubeconfig: KC, storageClasses: { block: "standard", shared: "nfs" } } },
           xroad: { archive: { enabled: false }, database: { given: { host: "pg.example.internal", password: "secret-password" } } },
         },
         { project: "trust-services", stack: "test" },

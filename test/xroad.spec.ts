@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ARCHIVER_SCRIPT, XRoadSecurityServer } from "../components/services/xroad";
-import { isSecretValue, plain, Recorded, recordedSoFar, Run, runStack, runStackFile, runWith } from "./harness";
+import { isSecretValue, mockKubeconfig, plain, Recorded, recordedSoFar, Run, runStack, runStackFile, runWith } from "./harness";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
 const SECRET_ENV = ["XROAD_TOKEN_PIN", "XROAD_ADMIN_PASSWORD", "XROAD_DB_PWD"];
@@ -373,7 +373,7 @@ describe("X-Road Security Server", () => {
 
     it("a local single-node cluster uses hostPath under a privileged namespace that says why", async () => {
       const r = await runStack({
-        cluster: { existing: { kubeconfig: "apiVersion: v1", local: true } },
+        cluster: { existing: { kubeconfig: mockKubeconfig("local"), local: true } },
         xroad: { storage: { hostPath: "/srv/xroad" }, exposure: { loadBalancer: { enabled: false } } },
       });
       const d = deployment(r, "xroad-server");
