@@ -240,7 +240,10 @@ export function formatIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]):
       lines.push(`${CONFIG_NAMESPACE}:${keyPath(issue.path)}: ${describeGiven(raw, issue.path)} — ${allowed ? `one of ${allowed.join(" | ")}` : issue.message}`);
       continue;
     }
-    lines.push(`${CONFIG_NAMESPACE}:${keyPath(issue.path)}: ${describeGiven(raw, issue.path)} — ${describeAllowed(issue)}`);
+    // A version set with `pulumi config set --path` arrives as a number ("1.30" as 1.3): say to quote it.
+    const quoteHint =
+      issue.code === "invalid_type" && issue.expected === "string" && typeof valueAt(raw, issue.path) === "number" ? " (quote it, e.g. '\"1.33\"')" : "";
+    lines.push(`${CONFIG_NAMESPACE}:${keyPath(issue.path)}: ${describeGiven(raw, issue.path)} — ${describeAllowed(issue)}${quoteHint}`);
   }
   return lines;
 }
