@@ -433,6 +433,11 @@ export function stackFiles(): string[] {
     .sort();
 }
 
+/** Awaits an Output (or a structure of them) under the mocks. */
+export function resolveOutput<T>(value: pulumi.Input<T> | T): Promise<T> {
+  return settle(value) as Promise<T>;
+}
+
 async function settle(value: unknown): Promise<unknown> {
   return new Promise((resolve) => (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => { resolve(v); return v; }));
 }

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseSettings, rawConfig, SettingsError } from "../stacks/settings";
-import { mockKubeconfig, recordedSoFar, runStack, SECRET_MARK } from "./harness";
+import { mockKubeconfig, recordedSoFar, resolveOutput, runStack, SECRET_MARK } from "./harness";
 
 const KC = mockKubeconfig("existing");
 
@@ -60,6 +60,7 @@ describe("settings", () => {
       const s = parseSettings({ xroad: { adminPassword: "hunter2hunter2" } }, RUNTIME);
       const pw = s.xroad!.adminPassword!;
       assert.equal(await (pw as any).isSecret, true);
+      assert.equal(await resolveOutput(pw), "hunter2hunter2");
     });
   });
 
