@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ARCHIVER_SCRIPT, XRoadSecurityServer } from "../components/services/xroad";
+import { RULES } from "./policies";
 import { isSecretValue, mockKubeconfig, plain, Recorded, recordedSoFar, Run, runStack, runStackFile, runWith } from "./harness";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -388,6 +389,9 @@ describe("X-Road Security Server", () => {
       const r = await runStack({ "aws:region": "eu-west-1", xroad: { tokenPin: { secure: "v1:pin" } } });
       assert.equal(r.find("random:index/randomPassword:RandomPassword", "xroad-token-pin"), undefined);
       assert.ok(r.find("random:index/randomPassword:RandomPassword", "xroad-admin-password"));
+      const stringData = obj(r.get("kubernetes:core/v1:Secret", "xroad-credentials")).stringData;
+      assert.match(stringData.XROAD_TOKEN_PIN, /^MOCKSECRET-config-/, "the given PIN is delivered");
+      assert.deepEqual(RULES.find((x) => x.id === "no-plaintext-secrets")!.check(r), [], "and appears nowhere in plain text");
     });
 
     it("the component refuses contradictory args before creating anything", async () => {
