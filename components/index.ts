@@ -15,9 +15,36 @@ export { Cache, CacheArgs } from "./aws/cache";
 export { ServiceNamespace, ServiceNamespaceArgs } from "./kubernetes/namespace";
 export { appLabels, selectorLabels, AppIdentity } from "./kubernetes/labels";
 export {
+  Workload,
+  WorkloadArgs,
+  PodArgs,
+  ContainerArgs,
+  ContainerSecurityArgs,
+  EnvVarArgs,
+  PortArgs,
+  ProbeArgs,
+  ProbesArgs,
+  MountArgs,
+  VolumeArgs,
+  ClaimArgs,
+  KeyToPathArgs,
+  ServiceArgs,
+  SchedulingArgs,
+  TolerationArgs,
+  RolloutArgs,
+  ResourcesArgs,
+  ResourceListArgs,
+  podSecurityFor,
+} from "./kubernetes/workload";
+export { Task, TaskArgs } from "./kubernetes/task";
+export { networkPolicy, podIdentityAgent, cidrRule, PeerArgs, TrafficRuleArgs, NetworkPolicyArgs, POD_IDENTITY_AGENT } from "./kubernetes/network";
+export { PostgresStore, MysqlStore, RedisStore, DataStoreArgs, RedisStoreArgs, DataStoreTlsArgs, DataEndpoint, egressTo, STORE_IMAGES } from "./kubernetes/datastore";
+export { DatabaseGrant, DatabaseGrantArgs } from "./kubernetes/grant";
+export {
   XRoadSecurityServer,
   XRoadSecurityServerArgs,
-  XRoadDatabaseArgs,
+  XRoadSecretNames,
+  XROAD_VERSION,
   XRoadArchiveArgs,
   xroadImageTag,
   XROAD_PORTS,

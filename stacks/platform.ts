@@ -15,17 +15,19 @@ import { ContainerInsights } from "../components/aws/insights";
 import { EncryptionKey } from "../components/aws/key";
 import { Network } from "../components/aws/network";
 import { ClusterStorage } from "../components/aws/storage";
-import { Settings, topologyOf } from "./settings";
+import { Cache } from "../components/aws/cache";
+import { DataEndpoint, MysqlStore, PostgresStore, RedisStore } from "../components/kubernetes/datastore";
+import { DatabaseGrant } from "../components/kubernetes/grant";
+import { ServiceNamespace, TOPOLOGY_LABEL } from "../components/kubernetes/namespace";
+import { CacheNeed, DatabaseNeed, DataNeed, needResourceName } from "./needs";
+import { needsOf, Settings } from "./settings";
 
-/** A PostgreSQL/MySQL endpoint a service connects to (created here or given). */
-export interface DatabaseEndpoint {
-  host: pulumi.Input<string>;
-  port: pulumi.Input<number>;
-  user: string;
-  /** Secret. */
-  password: pulumi.Output<string>;
-  /** The created RDS component, when this stack created it. */
-  created?: Database;
+/** What the platform hands one service: its endpoints and buckets, by need key. */
+export interface ServiceData {
+  /** Databases and caches by need key (`database`, `cache`). */
+  endpoints: Record<string, DataEndpoint>;
+  /** Buckets by need key (`archive`). */
+  buckets: Record<string, EncryptedBucket>;
 }
 
 export interface Platform {
@@ -40,10 +42,10 @@ export interface Platform {
   insights?: ContainerInsights;
   /** StorageClass names for ReadWriteOnce and ReadWriteMany volumes (undefined: the cluster default). */
   storageClasses: { block?: pulumi.Input<string>; shared?: pulumi.Input<string> };
-  /** Databases by service name. */
-  databases: Partial<Record<"xroad", DatabaseEndpoint>>;
-  /** Buckets by purpose. */
-  buckets: Partial<Record<"xroadArchive", EncryptedBucket>>;
+  /** Each enabled service's data, by service key. */
+  data: Record<string, ServiceData>;
+  /** Shared RDS instances (`trust-services:databases`) by name. */
+  sharedDatabases: Record<string, Database>;
   /** AWS account id (when the stack uses AWS). */
   accountId?: pulumi.Output<string>;
 }
@@ -55,7 +57,7 @@ export function clusterNameOf(s: Settings): string {
 export function buildPlatform(s: Settings): Platform {
   const production = s.production;
   const tags = { "trust-services/stack": s.stack, "trust-services/managed-by": "pulumi" };
-  const platform: Platform = { provider: undefined as unknown as k8s.Provider, storageClasses: {}, databases: {}, buckets: {} };
+  const platform: Platform = { provider: undefined as unknown as k8s.Provider, storageClasses: {}, data: {}, sharedDatabases: {} };
 
   if (s.usesAws) {
     platform.accountId = aws.getCallerIdentityOutput().accountId;
@@ -152,42 +154,212 @@ export function buildPlatform(s: Settings): Platform {
     clientSecurityGroupId = e.nodeSecurityGroupId;
   }
 
-  // Per-service data services.
-  if (s.xroad) {
-    const x = s.xroad;
-    const topo = topologyOf(s, x);
-    if (topo !== "single") {
-      const db = x.database!;
-      if (db.given) {
-        platform.databases.xroad = { host: db.given.host, port: db.given.port, user: db.given.user, password: db.given.password };
-      } else if (db.create) {
-        const created = new Database("xroad-db", {
-          engine: "postgres",
-          engineVersion: db.create.engineVersion,
-          instanceClass: db.create.instanceClass,
-          allocatedStorage: db.create.allocatedStorage,
-          maxAllocatedStorage: db.create.maxAllocatedStorage,
-          backupRetentionDays: db.create.backupRetentionDays,
-          multiAz: db.create.multiAz ?? (production || topo === "ha"),
-          vpcId: platform.network!.vpcId,
-          subnetIds: platform.network!.privateSubnetIds,
-          clientSecurityGroupId: clientSecurityGroupId!,
-          kmsKeyArn: platform.key!.arn,
-          production,
-          tags: { ...tags, "trust-services/service": "xroad" },
-        });
-        platform.databases.xroad = { host: created.address, port: created.port, user: created.username, password: created.password, created };
-      }
+  fulfilNeeds(s, platform, needsOf(s), clientSecurityGroupId, tags);
+  return platform;
+}
+
+/**
+ * Every enabled service's data needs, fulfilled the same way whatever the
+ * service: in the cluster for topology `single`, on RDS / ElastiCache for
+ * `external-db` and `ha` (Multi-AZ and failover in `ha`), on a shared instance
+ * (a database and role of its own, made by a Job), or given.
+ */
+export function fulfilNeeds(
+  s: Settings,
+  platform: Platform,
+  needs: DataNeed[],
+  clientSecurityGroupId: pulumi.Input<string> | undefined,
+  tags: Record<string, string>,
+): void {
+  const production = s.production;
+  const k8sOpts = { providers: { kubernetes: platform.provider } };
+  // A database or cache this stack creates lives in the VPC; where the VPC's range is unknown, anywhere.
+  const vpcCidrs = s.cluster.create && !s.network.existing ? [s.network.cidr] : undefined;
+  const managed = () => {
+    if (!platform.network || !platform.key || clientSecurityGroupId === undefined) {
+      throw new Error("a managed database or cache needs an AWS network, key and cluster security group (the settings should have refused this)");
     }
-    if (x.archive.enabled ?? s.cluster.create !== undefined) {
-      platform.buckets.xroadArchive = new EncryptedBucket("xroad-archive", {
+    return { vpcId: platform.network.vpcId, subnetIds: platform.network.privateSubnetIds, clientSecurityGroupId, kmsKeyArn: platform.key.arn };
+  };
+  for (const [name, d] of Object.entries(s.databases)) {
+    platform.sharedDatabases[name] = new Database(`shared-${name}`, {
+      engine: d.engine,
+      engineVersion: d.engineVersion,
+      instanceClass: d.instanceClass,
+      allocatedStorage: d.allocatedStorage,
+      maxAllocatedStorage: d.maxAllocatedStorage,
+      backupRetentionDays: d.backupRetentionDays,
+      multiAz: d.multiAz ?? (production || needs.some((n) => n.kind === "database" && n.settings.shared === name && n.topology === "ha")),
+      ...managed(),
+      production,
+      tags: { ...tags, "trust-services/shared-database": name },
+    });
+  }
+  // Each service's in-cluster stores and grant Jobs live in a namespace of their own, `<namespace>-data`.
+  const dataNamespaces = new Map<string, pulumi.Output<string>>();
+  const dataNamespace = (n: DatabaseNeed | CacheNeed) => {
+    const hit = dataNamespaces.get(n.service);
+    if (hit) return hit;
+    const ns = new ServiceNamespace(
+      `${n.service}-data-ns`,
+      {
+        name: `${n.clients.namespace}-data`,
+        labels: { "trust-services/service": n.service, [TOPOLOGY_LABEL]: n.topology },
+        // The claims live here: deleting the namespace would delete them.
+        retainOnDelete: production,
+      },
+      k8sOpts,
+    ).name;
+    dataNamespaces.set(n.service, ns);
+    return ns;
+  };
+  const clientPeer = (n: DatabaseNeed | CacheNeed) => ({
+    namespace: n.clients.namespace,
+    podLabels: { "app.kubernetes.io/name": n.clients.app },
+    components: n.clients.components,
+  });
+
+  for (const n of needs) {
+    const data = (platform.data[n.service] ??= { endpoints: {}, buckets: {} });
+    const resourceName = needResourceName(n);
+    const serviceTags = { ...tags, "trust-services/service": n.service };
+    if (n.kind === "bucket") {
+      data.buckets[n.key] = new EncryptedBucket(resourceName, {
         accountId: platform.accountId!,
         region: s.region!,
         production,
-        tags: { ...tags, "trust-services/service": "xroad" },
+        noncurrentVersionDays: n.noncurrentVersionDays,
+        tags: serviceTags,
       });
+      continue;
+    }
+    if (n.kind === "database") {
+      const c = n.settings;
+      if (c.given) {
+        data.endpoints[n.key] = {
+          engine: n.engine,
+          host: c.given.host,
+          port: c.given.port,
+          database: c.given.database ?? n.database,
+          user: c.given.user,
+          password: c.given.password,
+          tls: c.given.tls,
+          location: "given",
+          cidrs: c.given.cidrs,
+        };
+      } else if (n.topology === "single") {
+        const Store = n.engine === "postgres" ? PostgresStore : MysqlStore;
+        data.endpoints[n.key] = new Store(
+          `${n.service}-${n.engine}`,
+          {
+            namespace: dataNamespace(n),
+            instance: n.service,
+            database: n.database,
+            user: n.user,
+            storageSize: c.inCluster?.storageSize,
+            storageClass: c.inCluster?.storageClass ?? platform.storageClasses.block,
+            clients: [clientPeer(n)],
+            production,
+          },
+          k8sOpts,
+        ).endpoint;
+      } else if (c.shared !== undefined) {
+        const inst = platform.sharedDatabases[c.shared];
+        data.endpoints[n.key] = n.superuser
+          ? // The service creates its own databases and roles: it holds the master credentials (README "Documented exceptions").
+            { ...databaseEndpoint(n, inst, vpcCidrs), location: "managed" }
+          : new DatabaseGrant(
+              `${n.service}-grant`,
+              {
+                namespace: dataNamespace(n),
+                instance: n.service,
+                engine: n.engine,
+                host: inst.address,
+                port: inst.port,
+                masterUser: inst.username,
+                masterPassword: inst.password,
+                database: n.database,
+                user: n.user,
+                cidrs: vpcCidrs,
+              },
+              k8sOpts,
+            ).endpoint;
+      } else {
+        const create = c.create!;
+        const db = new Database(resourceName, {
+          engine: n.engine,
+          engineVersion: create.engineVersion,
+          instanceClass: create.instanceClass,
+          allocatedStorage: create.allocatedStorage,
+          maxAllocatedStorage: create.maxAllocatedStorage,
+          backupRetentionDays: create.backupRetentionDays,
+          multiAz: create.multiAz ?? (production || n.topology === "ha"),
+          // The instance is the service's alone: its database is created with it (unless the service creates its own).
+          databaseName: n.superuser ? undefined : n.database,
+          ...managed(),
+          production,
+          tags: serviceTags,
+        });
+        data.endpoints[n.key] = databaseEndpoint(n, db, vpcCidrs);
+      }
+      continue;
+    }
+    // A cache.
+    const c = n.settings;
+    if (c.given) {
+      data.endpoints[n.key] = { engine: "redis", host: c.given.host, port: c.given.port, password: c.given.password, tls: c.given.tls, location: "given", cidrs: c.given.cidrs };
+    } else if (n.topology === "single") {
+      data.endpoints[n.key] = new RedisStore(
+        `${n.service}-redis`,
+        {
+          namespace: dataNamespace(n),
+          instance: n.service,
+          storageSize: c.inCluster.storageSize,
+          storageClass: c.inCluster.storageClass ?? platform.storageClasses.block,
+          clients: [clientPeer(n)],
+          auth: n.plaintextReason === undefined,
+          authExemptReason: n.plaintextReason,
+          production,
+        },
+        k8sOpts,
+      ).endpoint;
+    } else {
+      const create = c.create!;
+      const cache = new Cache(resourceName, {
+        ...managed(),
+        nodeType: create.nodeType,
+        engineVersion: create.engineVersion,
+        transitEncryption: n.plaintextReason === undefined,
+        plaintextReason: n.plaintextReason,
+        failover: create.failover ?? (production || n.topology === "ha"),
+        snapshotRetentionDays: create.snapshotRetentionDays,
+        production,
+        tags: serviceTags,
+      });
+      data.endpoints[n.key] = {
+        engine: "redis",
+        host: cache.address,
+        port: cache.port,
+        password: cache.authToken,
+        tls: cache.tls,
+        location: "managed",
+        cidrs: vpcCidrs,
+      };
     }
   }
+}
 
-  return platform;
+/** The endpoint of an RDS instance: its master role (the instance is the service's alone, or the service needs it). */
+function databaseEndpoint(n: DatabaseNeed, db: Database, cidrs: string[] | undefined): DataEndpoint {
+  return {
+    engine: n.engine,
+    host: db.address,
+    port: db.port,
+    database: n.database,
+    user: db.username,
+    password: db.password,
+    tls: true,
+    location: "managed",
+    cidrs,
+  };
 }

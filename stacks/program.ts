@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildPlatform } from "./platform";
 import { buildServices } from "./services";
+import type { XRoadSecretNames } from "../components/services/xroad";
 import { Settings, topologyOf } from "./settings";
 
 export interface StackOutputs {
@@ -22,7 +23,7 @@ export interface StackOutputs {
     loadBalancerHostname: pulumi.Output<string | undefined>;
     adminUrl: pulumi.Output<string>;
     consumerUrl: pulumi.Output<string>;
-    secretNames: Record<string, string | undefined>;
+    secretNames: XRoadSecretNames;
     image: string;
     archiveBucket?: pulumi.Output<string>;
     databaseHost?: pulumi.Input<string>;
@@ -49,8 +50,8 @@ export function deploy(settings: Settings): StackOutputs {
       consumerUrl: x.consumerUrl,
       secretNames: x.secretNames,
       image: x.image,
-      archiveBucket: platform.buckets.xroadArchive?.bucketName,
-      databaseHost: platform.databases.xroad?.host,
+      archiveBucket: platform.data.xroad?.buckets.archive?.bucketName,
+      databaseHost: platform.data.xroad?.endpoints.database?.host,
     };
   }
   return outputs;

@@ -89,49 +89,142 @@ export const cloudWatchRetentionDays = z.union(
   ) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>, ...z.ZodLiteral<number>[]],
 );
 
-/**
- * A service's managed database: either created (RDS, in this project's VPC)
- * or given (an endpoint someone else runs). Exactly one of the two.
- */
-export function databaseBlock(defaults: { engineVersion: string; engineVersionPattern: RegExp; engineVersionRule: string; port: number; user: string }) {
-  return z
-    .strictObject({
-      create: z
-        .strictObject({
-          instanceClass: z
-            .string()
-            .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "an RDS instance class such as db.t4g.medium" })
-            .default("db.t4g.medium")
-            .describe("RDS instance class."),
-          engineVersion: z
-            .string()
-            .regex(defaults.engineVersionPattern, { message: defaults.engineVersionRule })
-            .default(defaults.engineVersion)
-            .describe("Engine version."),
-          allocatedStorage: z.number().int().min(20).max(65536).default(20).describe("Initial storage in GiB."),
-          maxAllocatedStorage: z.number().int().min(20).max(65536).default(100).describe("Storage autoscaling ceiling in GiB."),
-          backupRetentionDays: z
-            .number()
-            .int()
-            .min(7)
-            .max(35)
-            .optional()
-            .describe("Automated backup retention in days (default 7, 35 when `production`)."),
-          multiAz: z.boolean().optional().describe("Multi-AZ standby (default: on when `production` or topology `ha`)."),
-        })
-        .optional()
-        .describe("Create an RDS instance."),
-      given: z
-        .strictObject({
-          host: z.string().min(1).describe("Database host name."),
-          port: z.number().int().min(1).max(65535).default(defaults.port).describe("Database port."),
-          user: z.string().min(1).default(defaults.user).describe("Master (superuser) name."),
-          password: secretString.describe("Master password; set with `pulumi config set --path --secret`."),
-        })
-        .optional()
-        .describe("Use an existing database."),
-    })
-    .refine((d) => (d.create === undefined) !== (d.given === undefined), {
-      message: "exactly one of `create` or `given`",
-    });
+const rdsCreate = (defaults: { engineVersion: string; engineVersionPattern: RegExp; engineVersionRule: string }) =>
+  z.strictObject({
+    instanceClass: z
+      .string()
+      .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "an RDS instance class such as db.t4g.medium" })
+      .default("db.t4g.medium")
+      .describe("RDS instance class."),
+    engineVersion: z
+      .string()
+      .regex(defaults.engineVersionPattern, { message: defaults.engineVersionRule })
+      .default(defaults.engineVersion)
+      .describe("Engine version."),
+    allocatedStorage: z.number().int().min(20).max(65536).default(20).describe("Initial storage in GiB."),
+    maxAllocatedStorage: z.number().int().min(20).max(65536).default(100).describe("Storage autoscaling ceiling in GiB."),
+    backupRetentionDays: z.number().int().min(7).max(35).optional().describe("Automated backup retention in days (default 7, 35 when `production`)."),
+    multiAz: z.boolean().optional().describe("Multi-AZ standby (default: on when `production` or topology `ha`)."),
+  });
+
+/** What `create: {}` means for an RDS instance. */
+export function rdsCreateDefaults(engineVersion: string): z.output<ReturnType<typeof rdsCreate>> {
+  return { instanceClass: "db.t4g.medium", engineVersion, allocatedStorage: 20, maxAllocatedStorage: 100 };
 }
+
+/** What `create: {}` means for an ElastiCache replication group. */
+export function cacheCreateDefaults(): NonNullable<CacheSettings["create"]> {
+  return { nodeType: "cache.t4g.small", engineVersion: "7.1" };
+}
+
+/** Name of a shared instance in `trust-services:databases`. */
+export const sharedName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "a name such as main (lowercase letters, digits, '-')" });
+
+/** A volume of an in-cluster store (topology single). */
+const inClusterStore = z.strictObject({
+  storageSize: byteQuantity.default("10Gi").describe("Size of the store's volume."),
+  storageClass: z.string().min(1).optional().describe("StorageClass of the volume (default: the platform's encrypted gp3)."),
+});
+
+/**
+ * A service's database: created on RDS, given, or a database of its own on a
+ * shared instance (`trust-services:databases`); in topology `single` it runs in
+ * the cluster unless given. At most one of `create`, `given` and `shared`.
+ */
+export function databaseBlock(defaults: {
+  engineVersion: string;
+  engineVersionPattern: RegExp;
+  engineVersionRule: string;
+  port: number;
+  user: string;
+  /** The service runs its single-topology database in the cluster (X-Road keeps it in its own container). */
+  inCluster: boolean;
+}) {
+  const block = z.strictObject({
+    create: rdsCreate(defaults).optional().describe("Create an RDS instance for this service alone."),
+    given: z
+      .strictObject({
+        host: z.string().min(1).describe("Database host name."),
+        port: z.number().int().min(1).max(65535).default(defaults.port).describe("Database port."),
+        user: z.string().min(1).default(defaults.user).describe("User the service connects as (for X-Road: a superuser)."),
+        password: secretString.describe("Its password; set with `pulumi config set --path --secret`."),
+        database: z.string().regex(/^[A-Za-z_][\w$-]{0,62}$/, { message: "a database name" }).optional().describe("Database name (default: the service's)."),
+        tls: z.boolean().default(true).describe("The server takes TLS connections."),
+        cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the database's address lies (egress NetworkPolicy)."),
+      })
+      .optional()
+      .describe("Use an existing database."),
+    shared: sharedName.optional().describe("A database and role of its own on the shared instance `trust-services:databases.<name>`."),
+    ...(defaults.inCluster ? { inCluster: inClusterStore.prefault({}).describe("The in-cluster database of topology `single`.") } : {}),
+  });
+  return block.refine((d) => [d.create, d.given, d.shared].filter((x) => x !== undefined).length <= 1, {
+    message: "at most one of `create`, `given` or `shared`",
+  });
+}
+
+export type DatabaseSettings = {
+  create?: z.output<ReturnType<typeof rdsCreate>>;
+  given?: { host: string; port: number; user: string; password: pulumi.Output<string>; database?: string; tls: boolean; cidrs: string[] };
+  shared?: string;
+  inCluster?: z.output<typeof inClusterStore>;
+};
+
+/** A service's Redis: ElastiCache created for it, given, or in the cluster (topology single). */
+export const cacheBlock = z
+  .strictObject({
+    create: z
+      .strictObject({
+        nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "an ElastiCache node type such as cache.t4g.small" }).default("cache.t4g.small").describe("ElastiCache node type."),
+        engineVersion: z.string().regex(/^[67]\.\d+$/, { message: 'a Redis OSS version such as "7.1"' }).default("7.1").describe("Redis OSS engine version."),
+        snapshotRetentionDays: z.number().int().min(1).max(35).optional().describe("Daily snapshots kept (default 1, 7 when `production`)."),
+        failover: z.boolean().optional().describe("A replica in another zone with automatic failover (default: on when `production` or topology `ha`)."),
+      })
+      .optional()
+      .describe("Create an ElastiCache replication group for this service."),
+    given: z
+      .strictObject({
+        host: z.string().min(1).describe("Redis host name."),
+        port: z.number().int().min(1).max(65535).default(6379).describe("Redis port."),
+        password: secretString.optional().describe("AUTH password, if the server requires one."),
+        tls: z.boolean().default(true).describe("The server takes TLS connections."),
+        cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the server's address lies (egress NetworkPolicy)."),
+      })
+      .optional()
+      .describe("Use an existing Redis."),
+    inCluster: inClusterStore.prefault({}).describe("The in-cluster Redis of topology `single`."),
+  })
+  .refine((c) => !(c.create && c.given), { message: "at most one of `create` or `given`" });
+
+export type CacheSettings = z.output<typeof cacheBlock>;
+
+/** The shared RDS instances (`trust-services:databases.<name>`), each used by several services. */
+export const sharedDatabases = z
+  .record(
+    sharedName,
+    z
+      .strictObject({
+        engine: z.enum(["postgres", "mysql"]).describe("postgres or mysql."),
+        ...rdsCreate({ engineVersion: "", engineVersionPattern: /^(\d+(\.\d+){0,2})?$/, engineVersionRule: 'a version such as "16" or "8.4"' }).shape,
+      })
+      .transform((d) => ({ ...d, engineVersion: d.engineVersion || (d.engine === "postgres" ? "16" : "8.4") })),
+  )
+  .default({});
+
+export type SharedDatabaseSettings = z.output<typeof sharedDatabases>[string];
+
+/** Where a service's pods may run (passed to every pod it creates). */
+export const schedulingBlock = z.strictObject({
+  nodeSelector: z.record(z.string().min(1), z.string()).optional().describe("Node labels the pods require."),
+  tolerations: z
+    .array(
+      z.strictObject({
+        key: z.string().optional(),
+        operator: z.enum(["Equal", "Exists"]).optional(),
+        value: z.string().optional(),
+        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+        tolerationSeconds: z.number().int().min(0).optional(),
+      }),
+    )
+    .optional()
+    .describe("Taints the pods tolerate."),
+});

@@ -18,8 +18,8 @@ export function buildServices(s: Settings, platform: Platform): Services {
   if (s.xroad) {
     const x = s.xroad;
     const topology = topologyOf(s, x);
-    const db = platform.databases.xroad;
-    const bucket = platform.buckets.xroadArchive;
+    const data = platform.data.xroad;
+    const bucket = data?.buckets.archive;
     const vpcCidr = s.network.existing ? undefined : s.cluster.create ? s.network.cidr : undefined;
     out.xroad = new XRoadSecurityServer(
       "xroad",
@@ -43,9 +43,8 @@ export function buildServices(s: Settings, platform: Platform): Services {
         configSize: x.storage.configSize,
         dataSize: x.storage.dataSize,
         databaseSize: x.storage.databaseSize,
-        database: db ? { host: db.host, port: db.port, user: db.user, password: db.password } : undefined,
-        // A database this stack created lives in the VPC; a given one may be anywhere.
-        databaseCidrs: db?.created && vpcCidr ? [vpcCidr] : undefined,
+        database: data?.endpoints.database,
+        scheduling: x.scheduling,
         loadBalancer: x.exposure.loadBalancer.enabled,
         loadBalancerScheme: x.exposure.loadBalancer.scheme,
         loadBalancerTargetType: x.exposure.loadBalancer.targetType,

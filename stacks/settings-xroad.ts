@@ -3,9 +3,13 @@
  * (seed 004, upstream/xroad.md). Its cross-field rules live in `checkXRoad`.
  */
 import { z } from "zod";
-import { byteQuantity, cidr, databaseBlock, kubernetesName, resources, secretString, topology } from "./schema";
+import type { DataNeed } from "./needs";
+import { byteQuantity, cidr, databaseBlock, DatabaseSettings, kubernetesName, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 
 export const XROAD_COUNTRIES = ["fi", "ee", "fo", "is"] as const;
+
+/** The newest 7.8 patch with published sidecar images (see docs/xroad.md "Versions"). */
+export const XROAD_DEFAULT_VERSION = "7.8.2";
 
 /**
  * Which image tags NIIS publishes (upstream/xroad.md §1, `sidecar/docker-build.sh`):
@@ -31,7 +35,7 @@ const duration = z.string().regex(/^\d+[mh]$/, { message: 'a duration in minutes
 export const xroadBlock = z.strictObject({
   topology: topology.optional().describe("Overrides the stack's `topology` for X-Road."),
   namespace: kubernetesName.default("xroad").describe("Namespace of the Security Server."),
-  version: version.default("7.8.0").describe("Sidecar image version (pinned; 7.8.0 or newer)."),
+  version: version.default(XROAD_DEFAULT_VERSION).describe(`Sidecar image version (pinned; 7.8.0 or newer; default the newest 7.8 patch with published sidecar images).`),
   variant: z.enum(["slim", "full"]).default("slim").describe("`slim` (no message log, no op-monitoring) or `full`."),
   country: z.enum(XROAD_COUNTRIES).optional().describe("Country variant of the image (fi, ee, fo, is), where NIIS publishes it."),
   imageRepository: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$|^[a-z0-9._-]+\/[a-z0-9._-]+$/, { message: "an image repository such as niis/xroad-security-server-sidecar" })
@@ -60,9 +64,11 @@ export const xroadBlock = z.strictObject({
     engineVersionRule: 'PostgreSQL 16 ("16" or "16.x"): X-Road requires it',
     port: 5432,
     user: "postgres",
+    inCluster: false,
   })
-    .optional()
-    .describe("External PostgreSQL 16 (external-db and ha); created on RDS when absent and the stack has an AWS network."),
+    .prefault({})
+    .describe("External PostgreSQL 16 (external-db and ha): created on RDS unless `given` or `shared`."),
+  scheduling: schedulingBlock.prefault({}).describe("Where the Security Server's pods may run."),
   exposure: z
     .strictObject({
       loadBalancer: z
@@ -97,6 +103,30 @@ export const xroadBlock = z.strictObject({
 
 export type XRoadSettings = z.output<typeof xroadBlock>;
 
+/** X-Road's data needs: PostgreSQL 16 outside the pod (external-db, ha), and the archive bucket. */
+export function xroadNeeds(x: XRoadSettings, topology: Topology, clusterCreated: boolean): DataNeed[] {
+  const needs: DataNeed[] = [];
+  if (topology !== "single") {
+    needs.push({
+      service: "xroad",
+      key: "database",
+      kind: "database",
+      topology,
+      engine: "postgres",
+      settings: x.database as DatabaseSettings,
+      defaultVersion: "16",
+      clients: { namespace: x.namespace, app: "xroad-security-server", components: ["security-server", "primary", "secondary"] },
+      database: "xroad",
+      user: "postgres",
+      // The entrypoint creates serverconf, messagelog and op-monitor and their roles as a superuser (upstream/xroad.md §2).
+      superuser: true,
+      version: { pattern: /^16(\.\d+)?$/, rule: "PostgreSQL 16 (X-Road requires it)" },
+    });
+  }
+  if (x.archive.enabled ?? clusterCreated) needs.push({ service: "xroad", key: "archive", kind: "bucket", topology });
+  return needs;
+}
+
 interface RootView {
   topology: z.output<typeof topology>;
   cluster: { create?: { nodes: { min: number } }; existing?: { local: boolean; nodeSecurityGroupId?: string; storageClasses: { shared?: string } } };
@@ -114,15 +144,8 @@ export function checkXRoad(x: XRoadSettings, root: RootView, ctx: z.RefinementCt
       balanced ? (x.variant === "slim" ? "fi or is" : "fi, is or ee") : "fi, fo or is"
     }${x.variant === "slim" ? ", or variant full" : ""}`);
   }
-  if (topo === "single" && x.database) {
+  if (topo === "single" && (x.database.create || x.database.given || x.database.shared)) {
     issue(["database"], "topology single runs PostgreSQL inside the pod; remove xroad.database or use topology external-db or ha");
-  }
-  const awsNetwork = root.cluster.create !== undefined || root.network.existing !== undefined;
-  if (topo !== "single" && !x.database && !awsNetwork) {
-    issue(["database"], `topology ${topo} needs an external PostgreSQL 16: set xroad.database.given (this stack has no AWS network to create RDS in)`);
-  }
-  if (x.database?.create && root.cluster.existing && !(root.network.existing && root.cluster.existing.nodeSecurityGroupId)) {
-    issue(["database", "create"], "creating RDS beside an existing cluster needs network.existing and cluster.existing.nodeSecurityGroupId");
   }
   if (x.storage.sharedConfig) {
     if (!balanced) issue(["storage", "sharedConfig"], "only the ha primary's /etc/xroad can be shared; use topology ha or remove it");

@@ -9,12 +9,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cidr, cloudWatchRetentionDays, secretKubeconfig, secretString, SECRET_KEYS, topology, Topology } from "./schema";
-import { xroadBlock, checkXRoad } from "./settings-xroad";
+import { DataNeed } from "./needs";
+import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, secretKubeconfig, sharedDatabases, SECRET_KEYS, topology, Topology } from "./schema";
+import { xroadBlock, checkXRoad, xroadNeeds } from "./settings-xroad";
 
 export const CONFIG_NAMESPACE = "trust-services";
-
-const DEFAULT_POSTGRES = { instanceClass: "db.t4g.medium", engineVersion: "16", allocatedStorage: 20, maxAllocatedStorage: 100 };
 
 const EKS_ADDONS = [
   "vpc-cni",
@@ -106,8 +105,7 @@ const network = z.strictObject({
     .describe("Use an existing VPC instead of creating one."),
 });
 
-const rootSchema = z
-  .strictObject({
+const rootBase = z.strictObject({
     production: z.boolean().default(false).describe("Protect data from a destroy: retained resources, deletion protection, final snapshots, longer backups."),
     topology: topology.default("single").describe("Default topology of every service: single, external-db or ha."),
     cluster: z
@@ -136,9 +134,13 @@ const rootSchema = z
       })
       .prefault({})
       .describe("CloudWatch Container Insights."),
+    databases: sharedDatabases.describe(
+      "Shared RDS instances by name; a service's `database.shared: <name>` gets a database and role of its own on one (created by a Job in the cluster).",
+    ),
     xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
-  })
-  .superRefine((s, ctx) => {
+  });
+
+const rootSchema = rootBase.superRefine((s, ctx) => {
     const { create, existing } = s.cluster;
     if ((create === undefined) === (existing === undefined)) {
       ctx.addIssue({ code: "custom", path: ["cluster"], message: "exactly one of `create` or `existing`" });
@@ -156,7 +158,73 @@ const rootSchema = z
       ctx.addIssue({ code: "custom", path: ["network", "zoneNames"], message: "zoneNames only applies to a created VPC; remove it or network.existing" });
     }
     if (s.xroad) checkXRoad(s.xroad, s, ctx);
+    checkNeeds(s, ctx);
   });
+
+/** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
+export const SERVICE_KEYS = ["xroad"] as const;
+export type ServiceKey = (typeof SERVICE_KEYS)[number];
+
+/**
+ * The one table of data needs: for each service, what it asks the platform for.
+ * A new service adds its row (a function of its settings block).
+ */
+const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
+  xroad: (s) => (s.xroad ? xroadNeeds(s.xroad, topologyOf(s, s.xroad), s.cluster.create !== undefined) : []),
+};
+
+/** Every enabled service's data needs, in service order. */
+export function needsOf(s: RawSettings): DataNeed[] {
+  return SERVICE_KEYS.flatMap((k) => NEEDS[k](s));
+}
+
+type RootOf = z.output<typeof rootBase>;
+
+/** The rules every database and cache need follows, whatever the service; each names the key it is about. */
+function checkNeeds(s: RootOf, ctx: z.RefinementCtx): void {
+  const existing = s.cluster.existing;
+  // Where RDS and ElastiCache can be created: a created cluster's VPC, or a given VPC whose nodes' security group is known.
+  const canCreate = s.cluster.create !== undefined || (s.network.existing !== undefined && existing?.nodeSecurityGroupId !== undefined);
+  const awsNetwork = s.cluster.create !== undefined || s.network.existing !== undefined;
+  for (const [name] of Object.entries(s.databases)) {
+    if (!canCreate) {
+      ctx.addIssue({ code: "custom", path: ["databases", name], message: "a shared RDS instance needs cluster.create, or network.existing with cluster.existing.nodeSecurityGroupId" });
+    }
+  }
+  for (const n of needsOf(s as unknown as RawSettings)) {
+    if (n.kind === "bucket") continue;
+    const at = (...rest: string[]) => [n.service, n.key, ...rest];
+    const what = n.kind === "database" ? (n.engine === "postgres" ? "PostgreSQL" : "MySQL") : "Redis";
+    const c = n.settings as { create?: unknown; given?: unknown; shared?: string };
+    if (n.topology === "single") {
+      if (c.create) ctx.addIssue({ code: "custom", path: at("create"), message: `topology single runs ${what} in the cluster; remove it, or use topology external-db or ha` });
+      if (c.shared) ctx.addIssue({ code: "custom", path: at("shared"), message: `topology single runs ${what} in the cluster; remove it, or use topology external-db or ha` });
+      continue;
+    }
+    if (c.shared !== undefined && n.kind === "database") {
+      const inst = s.databases[c.shared];
+      if (!inst) {
+        const known = Object.keys(s.databases);
+        ctx.addIssue({ code: "custom", path: at("shared"), message: `no shared instance "${c.shared}" — one of trust-services:databases (${known.length ? known.join(", ") : "none declared"})` });
+      } else if (inst.engine !== n.engine) {
+        ctx.addIssue({ code: "custom", path: at("shared"), message: `"${c.shared}" runs ${inst.engine}; ${n.service} needs ${n.engine}` });
+      } else if (n.version && !n.version.pattern.test(inst.engineVersion)) {
+        ctx.addIssue({ code: "custom", path: at("shared"), message: `"${c.shared}" runs ${inst.engine} ${inst.engineVersion}; ${n.service} needs ${n.version.rule}` });
+      }
+    }
+    if (c.given === undefined && c.shared === undefined) {
+      if (!awsNetwork && c.create === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: at(),
+          message: `topology ${n.topology} needs an external ${what}: set ${n.service}.${n.key}.given (this stack has no AWS network to create ${n.kind === "database" ? "RDS" : "ElastiCache"} in)`,
+        });
+      } else if (!canCreate) {
+        ctx.addIssue({ code: "custom", path: at("create"), message: `creating ${n.kind === "database" ? "RDS" : "ElastiCache"} beside an existing cluster needs network.existing and cluster.existing.nodeSecurityGroupId` });
+      }
+    }
+  }
+}
 
 export type RawSettings = z.output<typeof rootSchema>;
 
@@ -329,13 +397,19 @@ export function parseSettings(
   const result = rootSchema.safeParse(raw);
   if (!result.success) throw new SettingsError(formatIssues(raw, result.error.issues));
   const s = result.data;
-  // A service that needs an external database and names none gets one created on RDS
-  // (checkXRoad has already refused this where the stack has no AWS network).
-  if (s.xroad && topologyOf(s, s.xroad) !== "single" && !s.xroad.database) {
-    s.xroad.database = { create: DEFAULT_POSTGRES };
+  // A service that needs a managed database or cache and names none gets one created
+  // (checkNeeds has already refused this where the stack has no AWS network to create it in).
+  for (const n of needsOf(s)) {
+    if (n.kind === "bucket" || n.topology === "single") continue;
+    const c = n.settings as { create?: unknown; given?: unknown; shared?: unknown };
+    if (c.create === undefined && c.given === undefined && c.shared === undefined) {
+      c.create = n.kind === "database" ? rdsCreateDefaults(n.defaultVersion) : cacheCreateDefaults();
+    }
   }
   const usesAws =
-    s.cluster.create !== undefined || servicesOf(s).some((svc) => svc.database?.create !== undefined);
+    s.cluster.create !== undefined ||
+    Object.keys(s.databases).length > 0 ||
+    needsOf(s).some((n) => n.kind !== "bucket" && (n.settings as { create?: unknown }).create !== undefined);
   if (usesAws && !runtime.region) {
     throw new SettingsError([
       `aws:region: nothing — an AWS region such as eu-west-1 (this stack creates AWS resources; set it with \`pulumi config set aws:region <region>\`)`,
@@ -352,14 +426,6 @@ export function loadSettings(): Settings {
     stack: pulumi.getStack(),
     region: all["aws:region"],
   });
-}
-
-/** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
-export const SERVICE_KEYS = ["xroad"] as const;
-
-/** The enabled service blocks (what every service block has in common). */
-export function servicesOf(s: RawSettings): Array<{ topology?: Topology; database?: { create?: unknown; given?: unknown } }> {
-  return SERVICE_KEYS.map((k) => s[k]).filter((b): b is NonNullable<typeof b> => b !== undefined);
 }
 
 /** A service's topology: its own override, else the stack's. */

@@ -50,8 +50,36 @@ export interface Recorded {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
+  /** Aliases as the engine receives them: a URN, or a spec whose empty fields mean "as the resource". */
+  aliases: RecordedAlias[];
   /** The state the mock returned (inputs plus computed outputs). */
   state: Record<string, unknown>;
+}
+
+export interface RecordedAlias {
+  urn?: string;
+  name?: string;
+  type?: string;
+  stack?: string;
+  project?: string;
+  /** The parent's URN as the mock monitor made it. */
+  parentUrn?: string;
+  noParent?: boolean;
+}
+
+function aliasesOf(req: any): RecordedAlias[] {
+  return (req.getAliasesList?.() ?? []).map((a: any): RecordedAlias => {
+    if (a.getUrn()) return { urn: a.getUrn() };
+    const sp = a.getSpec();
+    return {
+      name: sp.getName() || undefined,
+      type: sp.getType() || undefined,
+      stack: sp.getStack() || undefined,
+      project: sp.getProject() || undefined,
+      parentUrn: sp.getParenturn() || undefined,
+      noParent: sp.getNoparent() || undefined,
+    };
+  });
 }
 
 export function isSecretValue(v: unknown): v is { value: unknown } {
@@ -348,6 +376,7 @@ function installMocks(stack: string, record = true): void {
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      aliases: aliasesOf(req),
       state: {},
     };
     recorded.push(entry);
@@ -384,6 +413,7 @@ function wrapRead(monitor: any, rpc: any): void {
       ignoreChanges: [],
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: false,
+      aliases: [],
       state: {},
     };
     recorded.push(entry);

@@ -18,7 +18,7 @@ describe("offline plan (npm run plan)", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Topologies:\n {2}xroad: ha/);
     assert.match(r.stdout, /Resource tree \(\d+ resources\):/);
-    assert.match(r.stdout, /├─ cluster {2}trust-services:aws:EksCluster/);
+    assert.match(r.stdout, /├─ cluster {2}trust-services:index:EksCluster/);
     assert.match(r.stdout, /xroad-db-db {2}aws:Instance {2}\[retained\]/);
     assert.match(r.stdout, /Counts by type:/);
     assert.match(r.stdout, /Policy findings: 0/);

@@ -177,7 +177,7 @@ describe("policy suite", () => {
 
     it("network-policies", () => {
       fires("network-policies", broken((f, rs) => rs.splice(rs.indexOf(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-ns-default-deny")), 1)), "no default-deny NetworkPolicy");
-      fires("network-policies", broken((f) => delete inp(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-allow-sync")).spec.ingress[0].ports), "an ingress rule allows every port");
+      fires("network-policies", broken((f) => delete inp(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-primary-ingress")).spec.ingress[0].ports), "an ingress rule allows every port");
     });
 
     it("ha-serving", () => {

@@ -4,12 +4,12 @@ import { schemaErrors } from "./k8s-schema";
 
 /** Components every stack that creates its cluster must register, at the top level. */
 const PLATFORM_COMPONENTS = [
-  "trust-services:aws:EncryptionKey",
-  "trust-services:aws:Network",
-  "trust-services:aws:EksCluster",
-  "trust-services:aws:ClusterStorage",
-  "trust-services:aws:BackupPlan",
-  "trust-services:aws:ContainerInsights",
+  "trust-services:index:EncryptionKey",
+  "trust-services:index:Network",
+  "trust-services:index:EksCluster",
+  "trust-services:index:ClusterStorage",
+  "trust-services:index:BackupPlan",
+  "trust-services:index:ContainerInsights",
 ];
 
 describe("whole program, for every Pulumi.<stack>.yaml", () => {
@@ -30,8 +30,8 @@ describe("whole program, for every Pulumi.<stack>.yaml", () => {
         const top = run.resources.filter((r) => !r.custom && !r.parent).map((r) => r.type);
         const s = run.settings!;
         if (s.cluster.create) for (const t of PLATFORM_COMPONENTS) assert.ok(top.includes(t), `${t} missing from ${top.join(", ")}`);
-        if (s.xroad) assert.ok(top.includes("trust-services:services:XRoadSecurityServer"));
-        if (s.xroad?.archive.enabled ?? s.cluster.create) assert.ok(top.includes("trust-services:aws:EncryptedBucket"));
+        if (s.xroad) assert.ok(top.includes("trust-services:index:XRoadSecurityServer"));
+        if (s.xroad?.archive.enabled ?? s.cluster.create) assert.ok(top.includes("trust-services:index:EncryptedBucket"));
       });
 
       it("every resource below a component is created with that component as parent", () => {

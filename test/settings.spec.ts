@@ -40,9 +40,9 @@ describe("settings", () => {
       assert.equal(s.xroad, undefined);
     });
 
-    it("the xroad block fills in its defaults (pinned 7.8.0 slim, two secondaries)", () => {
+    it("the xroad block fills in its defaults (pinned 7.8.2 slim, two secondaries)", () => {
       const s = parseSettings({ xroad: {} }, RUNTIME);
-      assert.equal(s.xroad?.version, "7.8.0");
+      assert.equal(s.xroad?.version, "7.8.2");
       assert.equal(s.xroad?.variant, "slim");
       assert.equal(s.xroad?.secondaries, 2);
       assert.equal(s.xroad?.namespace, "xroad");
@@ -104,7 +104,7 @@ describe("settings", () => {
     });
     it("node counts out of order", () => assertProblem({ cluster: { create: { nodes: { min: 4, desired: 3, max: 6 } } } }, "cluster.create.nodes", "min ≤ desired ≤ max"));
     it("a database with both create and given", () =>
-      assertProblem({ topology: "ha", xroad: { database: { create: {}, given: { host: "db", password: "p" } } } }, "xroad.database", "exactly one of `create` or `given`"));
+      assertProblem({ topology: "ha", xroad: { database: { create: {}, given: { host: "db", password: "p" } } } }, "xroad.database", "at most one of `create`, `given` or `shared`"));
     it("PostgreSQL other than 16 for X-Road", () =>
       assertProblem({ topology: "ha", xroad: { database: { create: { engineVersion: "15" } } } }, "xroad.database.create.engineVersion", '"15"', "PostgreSQL 16"));
     it("ha on an existing cluster with no database endpoint", () =>

@@ -63,7 +63,7 @@ describe("X-Road Security Server", () => {
     });
 
     it("runs one pod of the standalone slim image, pinned, with a Recreate rollout", () => {
-      assert.equal(container(d).image, "niis/xroad-security-server-sidecar:7.8.0-slim");
+      assert.equal(container(d).image, "niis/xroad-security-server-sidecar:7.8.2-slim");
       assert.equal(d.spec.replicas, 1);
       assert.equal(d.spec.strategy.type, "Recreate");
       commonContainerChecks(run, d);
@@ -116,14 +116,19 @@ describe("X-Road Security Server", () => {
       assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
       assert.match(ns.metadata.annotations["trust-services.io/pod-security-reason"], /supervisord as root/);
       assert.deepEqual(policy(run, "xroad-ns-default-deny").spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-      assert.deepEqual(ports(policy(run, "xroad-allow-messaging").spec.ingress[0]), [5500, 5577, 5588]);
-      const consumers = policy(run, "xroad-allow-consumers").spec.ingress[0];
+      const ingress = policy(run, "xroad-server-ingress");
+      assert.ok(selects(ingress.spec.podSelector.matchLabels, d.spec.template.metadata.labels), "the policy selects the server");
+      assert.deepEqual(ingress.spec.policyTypes, ["Ingress"]);
+      const [messaging, consumers, admin] = ingress.spec.ingress;
+      assert.deepEqual(ports(messaging), [5500, 5577, 5588]);
+      assert.deepEqual(messaging.from, [{ ipBlock: { cidr: "0.0.0.0/0" } }], "peers from anywhere (no source ranges set)");
       assert.deepEqual(ports(consumers), [8080, 8443]);
       assert.deepEqual(consumers.from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "consumers" } } }]);
-      assert.deepEqual(ports(policy(run, "xroad-allow-admin").spec.ingress[0]), [4000]);
-      const egress = policy(run, "xroad-allow-egress").spec.egress;
+      assert.deepEqual(ports(admin), [4000]);
+      assert.deepEqual(admin.from, consumers.from);
+      const egress = policy(run, "xroad-server-egress").spec.egress;
       assert.deepEqual(ports(egress[0]), [80, 443, 4001, 5500, 5577]);
-      assert.equal(run.find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-allow-sync"), undefined, "no SSH outside ha");
+      assert.ok(!JSON.stringify(run.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map(obj)).includes('"port":22'), "no SSH outside ha");
     });
 
     it("ships /var/lib/xroad to the archive bucket with SSE-KMS, credentials from Pod Identity limited to the prefix and key", () => {
@@ -151,8 +156,8 @@ describe("X-Road Security Server", () => {
       const objects = doc.Statement.find((s: any) => s.Sid === "ObjectsUnderPrefix");
       assert.equal(objects.Resource, `${bucket.state.arn}/xroad/*`);
       assert.equal(doc.Statement.find((s: any) => s.Sid === "BucketKey").Resource, key.state.arn);
-      const egress = policy(run, "xroad-allow-egress").spec.egress;
-      assert.ok(egress.some((e: any) => e.to[0].ipBlock?.cidr === "169.254.170.23/32"), "the Pod Identity agent is reachable");
+      const egress = policy(run, "xroad-server-egress").spec.egress;
+      assert.ok(egress.some((e: any) => e.to[0].ipBlock?.cidr === "169.254.170.23/32" && e.ports[0].port === 80), "the Pod Identity agent is reachable");
     });
 
     it("does not wait for readiness until the server is registered", () => {
@@ -194,7 +199,7 @@ describe("X-Road Security Server", () => {
     });
 
     it("may reach the database port inside the VPC", () => {
-      const egress = policy(run, "xroad-allow-egress").spec.egress;
+      const egress = policy(run, "xroad-server-egress").spec.egress;
       const db = egress.find((e: any) => e.ports[0].port === 5432);
       assert.deepEqual(db.to, [{ ipBlock: { cidr: "10.20.0.0/16" } }]);
     });
@@ -225,7 +230,7 @@ describe("X-Road Security Server", () => {
     });
 
     it("the primary: -primary image, exactly one replica, Recreate, sshd, config on EFS and data on EBS", () => {
-      assert.equal(container(primary).image, "niis/xroad-security-server-sidecar:7.8.0-primary");
+      assert.equal(container(primary).image, "niis/xroad-security-server-sidecar:7.8.2-primary");
       assert.equal(primary.spec.replicas, 1);
       assert.equal(primary.spec.strategy.type, "Recreate");
       assert.match(primary.metadata.annotations["trust-services.io/single-replica-reason"], /exactly one primary/);
@@ -260,7 +265,7 @@ describe("X-Road Security Server", () => {
 
     it("the secondaries: -secondary image, N replicas, the key pair at /etc/.ssh readable by the sync user, long startup", () => {
       const c = container(secondary);
-      assert.equal(c.image, "niis/xroad-security-server-sidecar:7.8.0-secondary");
+      assert.equal(c.image, "niis/xroad-security-server-sidecar:7.8.2-secondary");
       assert.equal(secondary.spec.replicas, 3);
       commonContainerChecks(run, secondary);
       const ssh = volume(secondary, mount(c, "/etc/.ssh").name);
@@ -295,14 +300,19 @@ describe("X-Road Security Server", () => {
     });
 
     it("SSH (22) only from the secondaries to the primary", () => {
-      const sync = policy(run, "xroad-allow-sync").spec;
-      assert.ok(selects(sync.podSelector.matchLabels, primary.spec.template.metadata.labels));
-      assert.deepEqual(ports(sync.ingress[0]), [22]);
-      assert.ok(selects(sync.ingress[0].from[0].podSelector.matchLabels, secondary.spec.template.metadata.labels));
-      assert.ok(!selects(sync.ingress[0].from[0].podSelector.matchLabels, primary.spec.template.metadata.labels));
-      const out = policy(run, "xroad-allow-sync-egress").spec;
+      const into = policy(run, "xroad-primary-ingress").spec;
+      assert.ok(selects(into.podSelector.matchLabels, primary.spec.template.metadata.labels));
+      const sync = into.ingress.find((r: any) => r.ports[0].port === 22);
+      assert.deepEqual(ports(sync), [22]);
+      assert.ok(selects(sync.from[0].podSelector.matchLabels, secondary.spec.template.metadata.labels));
+      assert.ok(!selects(sync.from[0].podSelector.matchLabels, primary.spec.template.metadata.labels));
+      const out = policy(run, "xroad-secondary-egress").spec;
       assert.ok(selects(out.podSelector.matchLabels, secondary.spec.template.metadata.labels));
-      assert.deepEqual(ports(out.egress[0]), [22]);
+      const toPrimary = out.egress.find((r: any) => r.ports[0].port === 22);
+      assert.ok(selects(toPrimary.to[0].podSelector.matchLabels, primary.spec.template.metadata.labels));
+      // Nothing else may reach the primary's sshd, and the secondaries take no SSH.
+      assert.ok(!policy(run, "xroad-secondary-ingress").spec.ingress.some((r: any) => r.ports.some((p: any) => p.port === 22)));
+      assert.ok(!policy(run, "xroad-primary-egress").spec.egress.some((r: any) => r.ports.some((p: any) => p.port === 22)));
     });
 
     it("all nodes use the same Multi-AZ PostgreSQL 16; only the primary (and not secondaries) gets DB env", () => {
@@ -329,7 +339,7 @@ describe("X-Road Security Server", () => {
     it("once registered, Pulumi waits for readiness (no skipAwait)", async () => {
       const r = await runStackFile("prod", (c) => ({ ...c, "trust-services:xroad": { ...(c["trust-services:xroad"] as object), registered: true } }));
       for (const name of ["xroad-primary", "xroad-secondary"]) {
-        assert.equal(deployment(r, name).metadata.annotations["pulumi.com/skipAwait"], undefined, name);
+        assert.equal(deployment(r, name).metadata.annotations?.["pulumi.com/skipAwait"], undefined, name);
       }
     });
   });
@@ -337,11 +347,11 @@ describe("X-Road Security Server", () => {
   describe("settings that shape the workloads", () => {
     it("country variants and full images map to the tags NIIS publishes", async () => {
       const r = await runStack({ "aws:region": "eu-west-1", topology: "ha", xroad: { variant: "slim", country: "fi" } });
-      assert.equal(container(deployment(r, "xroad-primary")).image, "niis/xroad-security-server-sidecar:7.8.0-slim-primary-fi");
-      assert.equal(container(deployment(r, "xroad-secondary")).image, "niis/xroad-security-server-sidecar:7.8.0-slim-secondary-fi");
+      assert.equal(container(deployment(r, "xroad-primary")).image, "niis/xroad-security-server-sidecar:7.8.2-slim-primary-fi");
+      assert.equal(container(deployment(r, "xroad-secondary")).image, "niis/xroad-security-server-sidecar:7.8.2-slim-secondary-fi");
       const full = await runStack({ "aws:region": "eu-west-1", xroad: { variant: "full", country: "ee" } });
       const d = deployment(full, "xroad-server");
-      assert.equal(container(d).image, "niis/xroad-security-server-sidecar:7.8.0-ee");
+      assert.equal(container(d).image, "niis/xroad-security-server-sidecar:7.8.2-ee");
       assert.equal(container(d).resources.requests.memory, "4Gi", "full needs 4 GiB");
     });
 
@@ -357,7 +367,7 @@ describe("X-Road Security Server", () => {
       assert.equal(lb.spec.externalTrafficPolicy, "Local", "peer addresses are not rewritten");
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
       assert.deepEqual(
-        policy(r, "xroad-allow-messaging").spec.ingress[0].from,
+        policy(r, "xroad-server-ingress").spec.ingress[0].from,
         [{ ipBlock: { cidr: "198.51.100.0/24" } }, { ipBlock: { cidr: "10.0.0.0/16" } }],
         "the peers, and the NLB's health checks from the VPC",
       );

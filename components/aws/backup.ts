@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_TAG_KEY, BACKUP_TAG_VALUE, keepData, managedPolicy, serviceRole, trustPolicy } from "./common";
+import { formerly } from "../types";
 
 export interface BackupPlanArgs {
   /** Customer-managed KMS key of the vault. */
@@ -24,7 +25,7 @@ export class BackupPlan extends pulumi.ComponentResource {
   public readonly retentionDays: number;
 
   constructor(name: string, args: BackupPlanArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:BackupPlan", name, {}, opts);
+    super("trust-services:index:BackupPlan", name, {}, formerly("trust-services:aws:BackupPlan", opts));
     const production = args.production ?? false;
     this.retentionDays = args.retentionDays ?? (production ? 35 : 7);
     const schedule = args.schedule ?? "cron(0 3 * * ? *)";

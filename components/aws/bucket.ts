@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keepData, keyUseStatement, policyDocument } from "./common";
 import { EncryptionKey } from "./key";
+import { formerly } from "../types";
 
 export interface EncryptedBucketArgs {
   accountId: pulumi.Input<string>;
@@ -28,7 +29,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
   public readonly keyArn: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:EncryptedBucket", name, {}, opts);
+    super("trust-services:index:EncryptedBucket", name, {}, formerly("trust-services:aws:EncryptedBucket", opts));
     const production = args.production ?? false;
     const noncurrentVersionDays = args.noncurrentVersionDays ?? 90;
     const tags = args.tags ?? {};

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { keepData } from "./common";
+import { formerly } from "../types";
 
 /** Tag that records why a Redis runs without TLS. */
 export const TLS_EXEMPT_TAG = "trust-services/tls-exempt-reason";
@@ -28,7 +30,11 @@ export interface CacheArgs {
   nodeType?: string;
   /** @default "7.1" */
   engineVersion?: string;
-  /** Automatic failover and Multi-AZ with a replica. @default false */
+  /** A replica in another zone, automatic failover and Multi-AZ. @default production */
+  failover?: boolean;
+  /** Days daily snapshots are kept. @default 7 when production, else 1 */
+  snapshotRetentionDays?: number;
+  /** Snapshots kept longer. @default false */
   production?: boolean;
   tags?: Record<string, string>;
 }
@@ -48,12 +54,14 @@ export class Cache extends pulumi.ComponentResource {
   public readonly tls: boolean;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:Cache", name, {}, opts);
+    super("trust-services:index:Cache", name, {}, formerly("trust-services:aws:Cache", opts));
     const transitEncryption = args.transitEncryption ?? true;
     const auth = args.auth ?? transitEncryption;
     const nodeType = args.nodeType ?? "cache.t4g.small";
     const engineVersion = args.engineVersion ?? "7.1";
     const production = args.production ?? false;
+    const failover = args.failover ?? production;
+    const snapshotRetentionDays = args.snapshotRetentionDays ?? (production ? 7 : 1);
     const tags = args.tags ?? {};
     if (auth && !transitEncryption) throw new Error(`Cache ${name}: auth true with transitEncryption false — AUTH needs transit encryption`);
     if (!transitEncryption && !args.plaintextReason) {
@@ -85,20 +93,22 @@ export class Cache extends pulumi.ComponentResource {
         nodeType,
         port: 6379,
         clusterMode: "disabled",
-        numCacheClusters: production ? 2 : 1,
-        automaticFailoverEnabled: production,
-        multiAzEnabled: production,
+        numCacheClusters: failover ? 2 : 1,
+        automaticFailoverEnabled: failover,
+        multiAzEnabled: failover,
         atRestEncryptionEnabled: true,
         kmsKeyId: args.kmsKeyArn,
         transitEncryptionEnabled: transitEncryption,
         authToken: this.authToken,
         subnetGroupName: subnets.name,
         securityGroupIds: [sg.id],
-        snapshotRetentionLimit: production ? 7 : 1,
+        snapshotRetentionLimit: snapshotRetentionDays,
+        // A destroy in production leaves a snapshot behind, and the group itself.
+        finalSnapshotIdentifier: production ? `${name}-final` : undefined,
         autoMinorVersionUpgrade: true,
         tags: transitEncryption ? tags : { ...tags, [TLS_EXEMPT_TAG]: args.plaintextReason! },
       },
-      { parent: this },
+      keepData(production, { parent: this }),
     );
     this.address = this.replicationGroup.primaryEndpointAddress;
     this.port = this.replicationGroup.port.apply((p) => p ?? 6379);

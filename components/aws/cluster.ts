@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { keyUseStatement, managedPolicy, podIdentityRole, policyDocument, serviceRole, trustPolicy } from "./common";
+import { formerly } from "../types";
 
 /** The EKS add-ons this component installs itself (Container Insights installs its own). */
 export const CLUSTER_ADDONS = [
@@ -76,7 +77,7 @@ export class EksCluster extends pulumi.ComponentResource {
   public readonly ebsCsiRole: aws.iam.Role;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:EksCluster", name, {}, opts);
+    super("trust-services:index:EksCluster", name, {}, formerly("trust-services:aws:EksCluster", opts));
     const publicAccessCidrs = args.publicAccessCidrs ?? [];
     const adminRoleArns = args.adminRoleArns ?? [];
     const instanceTypes = args.instanceTypes ?? ["m6i.xlarge"];

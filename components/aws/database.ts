@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { keepData } from "./common";
+import { formerly } from "../types";
 
 export interface DatabaseArgs {
   /** "postgres" or "mysql". */
@@ -21,6 +22,8 @@ export interface DatabaseArgs {
   allocatedStorage?: number;
   /** Storage autoscaling ceiling in GiB. @default 100 */
   maxAllocatedStorage?: number;
+  /** A database created with the instance. @default none (the engine's defaults only) */
+  databaseName?: string;
   /** Master user name. @default "postgres" for PostgreSQL, "admin" for MySQL */
   username?: string;
   /** Days of automated backups (at least 7). @default 7 (35 when production) */
@@ -56,7 +59,7 @@ export class Database extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:Database", name, {}, opts);
+    super("trust-services:index:Database", name, {}, formerly("trust-services:aws:Database", opts));
     const engine = ENGINES[args.engine];
     if (!engine) throw new Error(`Database ${name}: engine ${JSON.stringify(args.engine)} — postgres or mysql`);
     const production = args.production ?? false;
@@ -101,6 +104,7 @@ export class Database extends pulumi.ComponentResource {
       {
         engine: args.engine,
         engineVersion: args.engineVersion,
+        dbName: args.databaseName,
         instanceClass,
         allocatedStorage,
         maxAllocatedStorage,

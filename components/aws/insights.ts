@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { managedPolicy, podIdentityRole } from "./common";
+import { formerly } from "../types";
 
 export interface ContainerInsightsArgs {
   clusterName: pulumi.Input<string>;
@@ -27,7 +28,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
   public readonly logGroupNames: pulumi.Output<string>[];
 
   constructor(name: string, args: ContainerInsightsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:ContainerInsights", name, {}, opts);
+    super("trust-services:index:ContainerInsights", name, {}, formerly("trust-services:aws:ContainerInsights", opts));
     const logRetentionDays = args.logRetentionDays ?? 30;
     const tags = args.tags ?? {};
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keepData, PolicyStatement, policyDocument } from "./common";
+import { formerly } from "../types";
 
 export interface EncryptionKeyArgs {
   description: string;
@@ -31,7 +32,7 @@ export class EncryptionKey extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:EncryptionKey", name, {}, opts);
+    super("trust-services:index:EncryptionKey", name, {}, formerly("trust-services:aws:EncryptionKey", opts));
     const production = args.production ?? false;
     const statements: PolicyStatement[] = [
       {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { formerly } from "../types";
 
 export interface NetworkArgs {
   /**
@@ -57,7 +58,7 @@ export class Network extends pulumi.ComponentResource {
   public readonly cidrBlock: string;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:Network", name, {}, opts);
+    super("trust-services:index:Network", name, {}, formerly("trust-services:aws:Network", opts));
     const cidrBlock = args.cidrBlock ?? "10.0.0.0/16";
     const zoneCount = args.availabilityZoneNames?.length ?? args.availabilityZoneCount ?? 3;
     const natPerZone = args.natGatewayPerZone ?? false;

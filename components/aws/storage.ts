@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_TAG_KEY, BACKUP_TAG_VALUE, keepData } from "./common";
+import { formerly } from "../types";
 
 export interface ClusterStorageArgs {
   /** Customer-managed KMS key for EBS volumes and EFS. */
@@ -35,7 +36,7 @@ export class ClusterStorage extends pulumi.ComponentResource {
   public readonly fileSystemArn: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:aws:ClusterStorage", name, {}, opts);
+    super("trust-services:index:ClusterStorage", name, {}, formerly("trust-services:aws:ClusterStorage", opts));
     const production = args.production ?? false;
     const blockClassName = args.blockClassName ?? "gp3";
     const sharedClassName = args.sharedClassName ?? "efs";

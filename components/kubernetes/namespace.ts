@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { formerly } from "../types";
 
 export interface ServiceNamespaceArgs {
   /** Namespace name. */
@@ -25,7 +26,8 @@ export interface ServiceNamespaceArgs {
   retainOnDelete?: boolean;
 }
 
-const LEVELS = ["restricted", "baseline", "privileged"];
+/** The Pod Security Standard levels, strictest first. */
+export const POD_SECURITY_LEVELS = ["restricted", "baseline", "privileged"];
 /** Annotation that documents why a namespace enforces less than "restricted". */
 export const POD_SECURITY_REASON = "trust-services.io/pod-security-reason";
 /** Annotation that documents why a workload runs a single replica in ha. */
@@ -43,10 +45,10 @@ export class ServiceNamespace extends pulumi.ComponentResource {
   public readonly name: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:kubernetes:ServiceNamespace", name, {}, opts);
+    super("trust-services:index:ServiceNamespace", name, {}, formerly("trust-services:kubernetes:ServiceNamespace", opts));
     const podSecurity = args.podSecurity ?? "restricted";
-    if (!LEVELS.includes(podSecurity)) {
-      throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} — one of ${LEVELS.join(", ")}`);
+    if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
+      throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} — one of ${POD_SECURITY_LEVELS.join(", ")}`);
     }
     if (podSecurity !== "restricted" && !args.podSecurityReason) {
       throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} without podSecurityReason — say why the images need it`);

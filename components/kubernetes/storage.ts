@@ -13,7 +13,8 @@ export interface ClaimArgs {
   labels: Record<string, string>;
   /** Keep the claim (and so its volume) when the stack is destroyed. */
   production: boolean;
-  parent: pulumi.Resource;
+  /** Resource options (parent, aliases). */
+  opts: pulumi.CustomResourceOptions;
 }
 
 /**
@@ -37,6 +38,6 @@ export function dataClaim(name: string, args: ClaimArgs): k8s.core.v1.Persistent
         resources: { requests: { storage: args.size } },
       },
     },
-    { parent: args.parent, retainOnDelete: args.production, protect: false },
+    { ...args.opts, retainOnDelete: args.production, protect: false },
   );
 }
