@@ -182,7 +182,7 @@ export function fulfilNeeds(
     return { vpcId: platform.network.vpcId, subnetIds: platform.network.privateSubnetIds, clientSecurityGroupId, kmsKeyArn: platform.key.arn };
   };
   for (const [name, d] of Object.entries(s.databases)) {
-    platform.sharedDatabases[name] = new Database(`shared-${name}`, {
+    platform.sharedDatabases[name] ??= new Database(`shared-${name}`, {
       engine: d.engine,
       engineVersion: d.engineVersion,
       instanceClass: d.instanceClass,

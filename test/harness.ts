@@ -71,7 +71,7 @@ function aliasesOf(req: any): RecordedAlias[] {
   return (req.getAliasesList?.() ?? []).map((a: any): RecordedAlias => {
     if (a.getUrn()) return { urn: a.getUrn() };
     const sp = a.getSpec();
-    return {
+    const spec: RecordedAlias = {
       name: sp.getName() || undefined,
       type: sp.getType() || undefined,
       stack: sp.getStack() || undefined,
@@ -79,6 +79,7 @@ function aliasesOf(req: any): RecordedAlias[] {
       parentUrn: sp.getParenturn() || undefined,
       noParent: sp.getNoparent() || undefined,
     };
+    return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as RecordedAlias;
   });
 }
 

@@ -160,6 +160,8 @@ interface EngineRender {
   configData?: Record<string, string>;
   /** Clients must authenticate. */
   auth: boolean;
+  /** Annotations of the StatefulSet (documented exceptions). */
+  annotations?: Record<string, string>;
 }
 
 interface RenderContext {
@@ -249,6 +251,7 @@ function buildStore(
         ...(args.tls ? [{ name: "tls", secretName: secret.metadata.name, items: tlsItems, defaultMode: 0o640 }] : []),
       ],
       services: [{ name }],
+      annotations: r.annotations,
       allowFrom: [{ peers: args.clients, ports: [spec.port] }],
       scheduling: args.scheduling,
       production: args.production,
@@ -373,6 +376,9 @@ export interface RedisStoreArgs extends DataStoreArgs {
   authExemptReason?: string;
 }
 
+/** Annotation that records why an in-cluster Redis takes connections without AUTH. */
+export const AUTH_EXEMPT_REASON = "trust-services.io/auth-exempt-reason";
+
 /** The redis.conf of an in-cluster store: persistent (append-only, fsync every second), TLS and AUTH as asked. */
 export function redisConfig(port: number, tls: DataStoreTlsArgs | undefined, password: string | undefined): string {
   return [
@@ -413,6 +419,8 @@ export class RedisStore extends pulumi.ComponentResource {
       volumes: [{ name: "config", secretName: "", items: [{ key: "redis.conf", path: "redis.conf" }], defaultMode: 0o440 }],
       secretData: { "redis.conf": pulumi.secret(c.password.apply((p) => redisConfig(spec.port, c.tls, auth ? p : undefined))) },
       auth,
+      // Only the client pods reach it (NetworkPolicy); the reason is kept where a reviewer reads it.
+      annotations: auth ? undefined : { [AUTH_EXEMPT_REASON]: args.authExemptReason! },
     }));
     this.registerOutputs({ host: this.endpoint.host });
   }

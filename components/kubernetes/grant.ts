@@ -49,7 +49,7 @@ export const POSTGRES_GRANT_SQL = [
   "\\getenv svc_user SVC_USER",
   "\\getenv svc_password SVC_PASSWORD",
   "SELECT format('CREATE ROLE %I LOGIN', :'svc_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'svc_user') \\gexec",
-  "ALTER ROLE :\"svc_user\" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'svc_password';",
+  "ALTER ROLE :\"svc_user\" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'svc_password';",
   // On RDS the master is no superuser: it must hold the role to hand it a database (PostgreSQL 16+).
   "SELECT format('GRANT %I TO %I', :'svc_user', current_user) WHERE NOT pg_has_role(current_user, :'svc_user', 'MEMBER') \\gexec",
   "SELECT format('CREATE DATABASE %I OWNER %I', :'svc_db', :'svc_user') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'svc_db') \\gexec",
