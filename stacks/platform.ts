@@ -54,12 +54,15 @@ export function clusterNameOf(s: Settings): string {
   return s.cluster.create?.name ?? `trust-services-${s.stack}`;
 }
 
-export function buildPlatform(s: Settings): Platform {
+/** The platform for the settings; `needs` defaults to the enabled services' (tests pass a new service's). */
+export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Platform {
   const production = s.production;
   const tags = { "trust-services/stack": s.stack, "trust-services/managed-by": "pulumi" };
   const platform: Platform = { provider: undefined as unknown as k8s.Provider, storageClasses: {}, data: {}, sharedDatabases: {} };
 
-  if (s.usesAws) {
+  // AWS pieces: a created cluster, or a database, cache or bucket to create.
+  const createsInAws = (n: DataNeed) => n.kind === "bucket" || (n.settings as { create?: unknown }).create !== undefined || (n.kind === "database" && n.settings.shared !== undefined);
+  if (s.usesAws || needs.some(createsInAws)) {
     platform.accountId = aws.getCallerIdentityOutput().accountId;
     platform.key = new EncryptionKey("platform-key", {
       description: `trust-services ${s.stack}: EKS secrets, volumes, databases, logs, backups`,
@@ -154,7 +157,7 @@ export function buildPlatform(s: Settings): Platform {
     clientSecurityGroupId = e.nodeSecurityGroupId;
   }
 
-  fulfilNeeds(s, platform, needsOf(s), clientSecurityGroupId, tags);
+  fulfilNeeds(s, platform, needs, clientSecurityGroupId, tags);
   return platform;
 }
 
@@ -164,7 +167,7 @@ export function buildPlatform(s: Settings): Platform {
  * `external-db` and `ha` (Multi-AZ and failover in `ha`), on a shared instance
  * (a database and role of its own, made by a Job), or given.
  */
-export function fulfilNeeds(
+function fulfilNeeds(
   s: Settings,
   platform: Platform,
   needs: DataNeed[],
@@ -182,7 +185,7 @@ export function fulfilNeeds(
     return { vpcId: platform.network.vpcId, subnetIds: platform.network.privateSubnetIds, clientSecurityGroupId, kmsKeyArn: platform.key.arn };
   };
   for (const [name, d] of Object.entries(s.databases)) {
-    platform.sharedDatabases[name] ??= new Database(`shared-${name}`, {
+    platform.sharedDatabases[name] = new Database(`shared-${name}`, {
       engine: d.engine,
       engineVersion: d.engineVersion,
       instanceClass: d.instanceClass,

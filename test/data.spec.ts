@@ -1,0 +1,190 @@
+/**
+ * Data services from one table: the platform fulfils any service's declared
+ * needs the same way (in the cluster for single, RDS / ElastiCache for
+ * external-db and ha, a database of its own on a shared instance, or given),
+ * with no code path per service. The needs here are made up, as a new
+ * service would declare them.
+ */
+import * as assert from "assert";
+import { CacheNeed, DatabaseNeed, DataNeed } from "../stacks/needs";
+import { buildPlatform, Platform } from "../stacks/platform";
+import { parseSettings, Settings } from "../stacks/settings";
+import { mockKubeconfig, plain, Recorded, Run, runStack, runWith } from "./harness";
+import { evaluatePolicies } from "./policies";
+import { schemaErrors } from "./k8s-schema";
+
+const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
+const RUNTIME = { project: "trust-services", stack: "data", region: "eu-west-1" };
+const clients = { namespace: "shop", app: "shop", components: ["api", "worker"] };
+
+function database(topology: "single" | "external-db" | "ha", settings: DatabaseNeed["settings"] = {}, extra: Partial<DatabaseNeed> = {}): DatabaseNeed {
+  return { service: "shop", key: "database", kind: "database", topology, engine: "postgres", settings, clients, database: "shop", user: "shop", defaultVersion: "17", ...extra };
+}
+function cache(topology: "single" | "external-db" | "ha", settings: Partial<CacheNeed["settings"]> = {}, extra: Partial<CacheNeed> = {}): CacheNeed {
+  return { service: "shop", key: "cache", kind: "cache", topology, settings: { inCluster: { storageSize: "2Gi" }, ...settings }, clients, ...extra };
+}
+
+/** An existing cluster in an existing VPC: the platform creates only what the needs ask for. */
+const EXISTING = {
+  cluster: { existing: { kubeconfig: mockKubeconfig("data"), nodeSecurityGroupId: "sg-0123456789abcdef0", storageClasses: { block: "gp3" } } },
+  network: { existing: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] } },
+};
+
+/** Builds the platform for `config` with `needs` in place of the enabled services' (as a new service would declare them). */
+async function fulfil(config: Record<string, unknown>, needs: DataNeed[]): Promise<{ run: Run; platform: Platform; settings: Settings }> {
+  let platform!: Platform;
+  const settings = parseSettings({ ...EXISTING, ...config }, RUNTIME);
+  // What parseSettings does for the needs it knows: create when nothing else is said.
+  for (const n of needs) {
+    if (n.kind !== "bucket" && n.topology !== "single") {
+      const c = n.settings as Record<string, unknown>;
+      if (!c.create && !c.given && !c.shared) c.create = n.kind === "database" ? { instanceClass: "db.t4g.medium", engineVersion: "17", allocatedStorage: 20, maxAllocatedStorage: 100 } : { nodeType: "cache.t4g.small", engineVersion: "7.1" };
+    }
+  }
+  const run = await runWith(
+    () => {
+      platform = buildPlatform(settings, needs);
+      return {};
+    },
+    { stack: "data", settings: () => settings },
+  );
+  return { run, platform, settings };
+}
+
+describe("data services from one table", () => {
+  it("single: PostgreSQL, MySQL and Redis in the cluster, in the service's data namespace, admitting only its client pods", async () => {
+    const { run, platform } = await fulfil({}, [database("single"), { ...database("single"), key: "ledger", engine: "mysql" }, cache("single")]);
+    const e = platform.data.shop.endpoints;
+    assert.deepEqual(Object.keys(e).sort(), ["cache", "database", "ledger"]);
+    const ns = obj(run.get("kubernetes:core/v1:Namespace", "shop-data-ns"));
+    assert.equal(ns.metadata.name, "shop-data");
+    assert.equal(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    for (const [key, engine] of [["database", "postgres"], ["ledger", "mysql"], ["cache", "redis"]]) {
+      assert.equal(e[key].engine, engine);
+      assert.equal(e[key].location, "in-cluster");
+      const policy = obj(run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", `shop-${engine}-ingress`));
+      assert.equal(policy.metadata.namespace, "shop-data");
+      assert.deepEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "shop" });
+      assert.deepEqual(policy.spec.ingress[0].from[0].podSelector.matchExpressions[0].values, ["api", "worker"]);
+      assert.equal(obj(run.get("kubernetes:core/v1:PersistentVolumeClaim", `shop-${engine}-data`)).spec.storageClassName, "gp3", "on the platform's encrypted class");
+    }
+    assert.equal(run.ofType("aws:rds/instance:Instance").length + run.ofType("aws:elasticache/replicationGroup:ReplicationGroup").length, 0);
+    for (const { object } of run.kubernetesObjects()) assert.deepEqual(await schemaErrors(object), [], `${object.kind} ${object.metadata?.name}`);
+    assert.deepEqual(evaluatePolicies(run), []);
+  });
+
+  it("a consumer that cannot authenticate to Redis gets an in-cluster Redis without AUTH, and the reason is recorded", async () => {
+    const { run, platform } = await fulfil({}, [cache("single", {}, { plaintextReason: "the client has no TLS or AUTH (upstream issue #1)" })]);
+    assert.equal(platform.data.shop.endpoints.cache.password, undefined);
+    assert.match(obj(run.get("kubernetes:apps/v1:StatefulSet", "shop-redis")).metadata.annotations["trust-services.io/auth-exempt-reason"], /upstream issue #1/);
+  });
+
+  it("external-db: an RDS instance and an ElastiCache group of the service's own, reachable from the cluster only, no failover", async () => {
+    // On a cluster this stack creates, the VPC's range is known: the clients' egress rule names it.
+    const { run, platform } = await fulfil({ cluster: { create: {} }, network: {} }, [database("external-db"), cache("external-db")]);
+    const rds = run.get("aws:rds/instance:Instance", "shop-db-db");
+    assert.deepEqual([obj(rds).engine, obj(rds).engineVersion, obj(rds).dbName, obj(rds).multiAz], ["postgres", "17", "shop", false]);
+    const redis = obj(run.get("aws:elasticache/replicationGroup:ReplicationGroup", "shop-cache-redis"));
+    assert.deepEqual([redis.numCacheClusters, redis.automaticFailoverEnabled, redis.transitEncryptionEnabled], [1, false, true]);
+    const e = platform.data.shop.endpoints;
+    assert.equal(e.database.location, "managed");
+    assert.equal(e.database.tls, true);
+    assert.equal(e.database.database, "shop");
+    assert.deepEqual(e.database.cidrs, ["10.0.0.0/16"], "the VPC: the egress rule a client gets");
+    assert.equal(e.cache.tls, true);
+    assert.ok(e.cache.password, "AUTH token");
+    assert.equal(run.find("kubernetes:core/v1:Namespace", "shop-data-ns"), undefined, "nothing in the cluster");
+    assert.deepEqual(evaluatePolicies(run), []);
+  });
+
+  it("ha: Multi-AZ RDS and ElastiCache with a replica and automatic failover", async () => {
+    const { run } = await fulfil({}, [database("ha"), cache("ha")]);
+    assert.equal(obj(run.get("aws:rds/instance:Instance", "shop-db-db")).multiAz, true);
+    const redis = obj(run.get("aws:elasticache/replicationGroup:ReplicationGroup", "shop-cache-redis"));
+    assert.deepEqual([redis.numCacheClusters, redis.automaticFailoverEnabled, redis.multiAzEnabled], [2, true, true]);
+  });
+
+  it("production: the cache is kept on destroy with a final snapshot and longer retention", async () => {
+    const { run } = await fulfil({ production: true }, [cache("ha")]);
+    const group = run.get("aws:elasticache/replicationGroup:ReplicationGroup", "shop-cache-redis");
+    assert.equal(group.retainOnDelete, true);
+    assert.equal(obj(group).snapshotRetentionLimit, 7);
+    assert.equal(obj(group).finalSnapshotIdentifier, "shop-cache-final");
+  });
+
+  it("a consumer that cannot use TLS gets ElastiCache without it, tagged with the reason", async () => {
+    const { run } = await fulfil({}, [cache("external-db", {}, { plaintextReason: "no TLS in the client (upstream issue #2)" })]);
+    const redis = obj(run.get("aws:elasticache/replicationGroup:ReplicationGroup", "shop-cache-redis"));
+    assert.equal(redis.transitEncryptionEnabled, false);
+    assert.equal(redis.tags["trust-services/tls-exempt-reason"], "no TLS in the client (upstream issue #2)");
+    assert.deepEqual(evaluatePolicies(run), []);
+  });
+
+  it("given: the endpoint from settings, nothing created", async () => {
+    const given = { host: "pg.corp.example", port: 6432, user: "shop", password: "MOCKSECRET-given", tls: true, cidrs: ["192.0.2.0/24"] } as any;
+    const { run, platform } = await fulfil({}, [database("ha", { given })]);
+    const e = platform.data.shop.endpoints.database;
+    assert.deepEqual([e.host, e.port, e.user, e.location, e.cidrs], ["pg.corp.example", 6432, "shop", "given", ["192.0.2.0/24"]]);
+    assert.equal(run.ofType("aws:rds/instance:Instance").length, 0);
+  });
+
+  it("shared: one instance; each service a database and role of its own made by a Job; a superuser service the master role", async () => {
+    const { run, platform } = await fulfil({ databases: { main: { engine: "postgres", engineVersion: "17" } } }, [
+      database("ha", { shared: "main" }),
+      database("ha", { shared: "main" }, { service: "blog", database: "blog", user: "blog", clients: { namespace: "blog", app: "blog", components: ["web"] } }),
+      database("ha", { shared: "main" }, { service: "gateway", superuser: true, clients: { namespace: "gateway", app: "gateway", components: ["server"] } }),
+    ]);
+    assert.equal(run.ofType("aws:rds/instance:Instance").length, 1, "one instance");
+    const rds = run.get("aws:rds/instance:Instance", "shared-main-db");
+    assert.equal(obj(rds).multiAz, true, "Multi-AZ: a service on it runs ha");
+    const jobs = run.ofType("kubernetes:batch/v1:Job").map(obj);
+    assert.deepEqual(jobs.map((j) => j.metadata.namespace).sort(), ["blog-data", "shop-data"], "a grant Job per service, in its data namespace; none for the superuser service");
+    const shop = platform.data.shop.endpoints.database;
+    const blog = platform.data.blog.endpoints.database;
+    const gateway = platform.data.gateway.endpoints.database;
+    assert.notEqual(shop.secretName, blog.secretName);
+    assert.equal(gateway.user, "postgres", "the superuser service holds the master role");
+    assert.equal(gateway.password, platform.sharedDatabases.main.password);
+    // The services' pods never see the master password: it is only in the grant Jobs' Secrets.
+    const master = String(plain(rds.inputs.password));
+    for (const s of run.ofType("kubernetes:core/v1:Secret").map(obj)) {
+      const data = s.stringData ?? {};
+      if (data["master-password"] !== undefined) assert.equal(data["master-password"], master);
+      assert.notEqual(data.password, master, `${s.metadata.name}: a service password differs from the master's`);
+    }
+    for (const { object } of run.kubernetesObjects()) assert.deepEqual(await schemaErrors(object), [], `${object.kind} ${object.metadata?.name}`);
+    assert.deepEqual(evaluatePolicies(run), []);
+  });
+
+  it("a bucket need: an encrypted bucket of its own, kept in production", async () => {
+    const { run, platform } = await fulfil({ production: true }, [{ service: "shop", key: "exports", kind: "bucket", topology: "ha" }]);
+    assert.ok(platform.data.shop.buckets.exports);
+    assert.equal(run.get("aws:s3/bucket:Bucket", "shop-exports").retainOnDelete, true);
+  });
+
+  describe("through the stack settings", () => {
+    it("X-Road on a shared instance keeps the master credentials, and no Job runs for it", async () => {
+      const run = await runStack({ "aws:region": "eu-west-1", topology: "ha", databases: { main: { engine: "postgres" } }, xroad: { database: { shared: "main" } } });
+      assert.equal(run.ofType("aws:rds/instance:Instance").length, 1);
+      assert.equal(run.ofType("kubernetes:batch/v1:Job").length, 0);
+      const secret = plain<any>(run.get("kubernetes:core/v1:Secret", "xroad-database").inputs).stringData;
+      assert.equal(secret.XROAD_DB_PWD, plain(run.get("aws:rds/instance:Instance", "shared-main-db").inputs.password));
+      assert.deepEqual(evaluatePolicies(run), []);
+    });
+
+    it("refuses a shared instance that does not exist, runs another engine, or an X-Road-incompatible version", () => {
+      const problems = (raw: Record<string, unknown>) => {
+        try {
+          parseSettings(raw, RUNTIME);
+        } catch (e) {
+          return (e as { problems: string[] }).problems;
+        }
+        return [];
+      };
+      assert.match(problems({ topology: "ha", xroad: { database: { shared: "nope" } } }).join("\n"), /xroad\.database\.shared: .* no shared instance "nope" — one of trust-services:databases \(none declared\)/);
+      assert.match(problems({ topology: "ha", databases: { main: { engine: "mysql" } }, xroad: { database: { shared: "main" } } }).join("\n"), /"main" runs mysql; xroad needs postgres/);
+      assert.match(problems({ topology: "ha", databases: { main: { engine: "postgres", engineVersion: "15" } }, xroad: { database: { shared: "main" } } }).join("\n"), /runs postgres 15; xroad needs PostgreSQL 16/);
+      assert.match(problems({ cluster: { existing: { kubeconfig: "apiVersion: v1\nclusters: [{cluster: {server: https://x}}]\ncontexts: [{}]\nusers: [{}]\n" } }, databases: { main: { engine: "postgres" } } }).join("\n"), /databases\.main: .* needs cluster\.create/);
+    });
+  });
+});
