@@ -101,6 +101,18 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["ha on a single node", { ...REGION, "trust-services:topology": "ha", "trust-services:cluster": { create: { nodes: { min: 1, desired: 1, max: 1 } } }, "trust-services:xroad": {} }, "trust-services:xroad.topology"],
   ["zone names with an existing VPC", { ...REGION, "trust-services:network": { zoneNames: ["eu-west-1a", "eu-west-1b"], existing: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] } } }, "trust-services:network.zoneNames"],
   ["AWS resources without aws:region", { "trust-services:cluster": { create: {} } }, "aws:region"],
+  // data needs, shared instances, scheduling
+  ["a database with both create and shared", { ...REGION, "trust-services:topology": "ha", "trust-services:databases": { main: { engine: "postgres" } }, "trust-services:xroad": { database: { create: {}, shared: "main" } } }, "trust-services:xroad.database"],
+  ["a shared instance that is not declared", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { shared: "main" } } }, "trust-services:xroad.database.shared"],
+  ["a shared instance of another engine", { ...REGION, "trust-services:topology": "ha", "trust-services:databases": { main: { engine: "mysql" } }, "trust-services:xroad": { database: { shared: "main" } } }, "trust-services:xroad.database.shared"],
+  ["a shared PostgreSQL X-Road cannot run on", { ...REGION, "trust-services:topology": "ha", "trust-services:databases": { main: { engine: "postgres", engineVersion: "15" } }, "trust-services:xroad": { database: { shared: "main" } } }, "trust-services:xroad.database.shared"],
+  ["a shared instance name with capitals", { ...REGION, "trust-services:databases": { Main: { engine: "postgres" } } }, "trust-services:databases.Main"],
+  ["a shared instance of an unknown engine", { ...REGION, "trust-services:databases": { main: { engine: "oracle" } } }, "trust-services:databases.main.engine"],
+  ["a shared instance with a typo", { ...REGION, "trust-services:databases": { main: { engine: "postgres", instanceClas: "db.t4g.small" } } }, "trust-services:databases.main.instanceClas"],
+  ["a shared instance without an AWS network", { ...EXISTING, "trust-services:databases": { main: { engine: "postgres" } } }, "trust-services:databases.main"],
+  ["a given database CIDR that is a hostname", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { given: { host: "db", password: { secure: "v1:x" }, cidrs: ["db.example.com"] } } } }, "trust-services:xroad.database.given.cidrs[0]"],
+  ["a toleration effect Kubernetes does not have", { ...REGION, "trust-services:xroad": { scheduling: { tolerations: [{ key: "dedicated", effect: "NoExecuteNow" }] } } }, "trust-services:xroad.scheduling.tolerations[0].effect"],
+  ["a node selector given as a list", { ...REGION, "trust-services:xroad": { scheduling: { nodeSelector: ["pool=trust"] } } }, "trust-services:xroad.scheduling.nodeSelector"],
 ];
 
 describe("bad-input corpus", () => {
