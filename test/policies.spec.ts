@@ -186,6 +186,33 @@ describe("policy suite", () => {
       fires("ha-serving", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).topologySpreadConstraints = [])), "not spread over zones");
       fires("ha-serving", broken((f, rs) => rs.splice(rs.indexOf(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary")), 1)), "no PodDisruptionBudget");
       fires("ha-serving", broken((f) => (inp(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).spec.strategy = { type: "Recreate" })), "Recreate rollout");
+      // Strength, not presence.
+      const spread = (f: (t: string, n: string) => Recorded) => podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).topologySpreadConstraints;
+      fires("ha-serving", broken((f) => (spread(f)[0].whenUnsatisfiable = "ScheduleAnyway")), "zone spread is only a preference");
+      fires("ha-serving", broken((f) => (spread(f)[1].whenUnsatisfiable = "ScheduleAnyway")), "node spread is only a preference");
+      fires("ha-serving", broken((f) => (spread(f)[0].labelSelector = { matchLabels: { "app.kubernetes.io/name": "something-else" } })), "zone spread is only a preference (or not over its own pods)");
+      fires("ha-serving", broken((f) => (inp(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary")).spec = { maxUnavailable: 0, selector: inp(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary")).spec.selector })), "blocks every eviction");
+      fires("ha-serving", broken((f) => {
+        const pdb = inp(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary"));
+        pdb.spec = { minAvailable: "100%", selector: pdb.spec.selector };
+      }), "blocks every eviction");
+      fires("ha-serving", broken((f) => (inp(f("kubernetes:policy/v1:PodDisruptionBudget", "xroad-secondary")).spec.maxUnavailable = 3)), "lets a drain evict every replica");
+      fires("ha-serving", broken((f) => (inp(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } })), "rollout may take every replica down");
+    });
+
+    it("service-account-tokens", () => {
+      fires("service-account-tokens", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).automountServiceAccountToken = true)), "mounts a token for ServiceAccount default");
+      // The archiver's account: the pod says nothing, the account says nothing: Kubernetes mounts it.
+      fires("service-account-tokens", broken((f) => {
+        delete podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).automountServiceAccountToken;
+        delete inp(f("kubernetes:core/v1:ServiceAccount", "xroad-archiver")).automountServiceAccountToken;
+      }), "mounts a token for ServiceAccount xroad-archiver");
+      // A binding that grants the account API access makes the token legitimate.
+      const bound = broken((f, rs) => {
+        podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).automountServiceAccountToken = true;
+        rs.push({ ...rs[0], type: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name: "b", urn: "urn:b", custom: true, inputs: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "b", namespace: "xroad" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "leases" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "xroad" }] } });
+      });
+      assert.deepEqual(RULES.find((r) => r.id === "service-account-tokens")!.check(bound), []);
     });
 
     it("production-keeps-data", () => {
@@ -224,7 +251,7 @@ describe("policy suite", () => {
     });
 
     it("the suite covers every rule it defines", () => {
-      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "production-keeps-data", "iam-least-privilege"];
+      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "service-account-tokens", "production-keeps-data", "iam-least-privilege"];
       assert.deepEqual(RULES.map((r) => r.id).sort(), tested.sort());
     });
   });

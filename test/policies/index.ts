@@ -371,10 +371,17 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
   return !!selector && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+/** A count or percentage of `replicas` (rounded as Kubernetes does for maxUnavailable: down). */
+function countOf(v: unknown, replicas: number, round: (x: number) => number): number | undefined {
+  if (typeof v === "number") return v;
+  const m = typeof v === "string" ? /^(\d+)%$/.exec(v) : null;
+  return m ? round((Number(m[1]) / 100) * replicas) : undefined;
+}
+
 const haServing: Rule = {
   id: "ha-serving",
   description:
-    "In ha: no workload runs a single replica unless it documents why, replicas spread over zones and nodes, a PodDisruptionBudget covers them, and rollouts keep serving.",
+    "In ha: no workload runs a single replica unless it documents why; replicas must spread over zones and over nodes as hard rules on their own pods (a preference protects nothing); a PodDisruptionBudget lets a drain take one at a time but never all; rollouts keep serving.",
   check(run) {
     const out: Finding[] = [];
     const haNamespaces = new Set(
@@ -391,15 +398,65 @@ const haServing: Rule = {
         if (!pod.metadata.annotations?.[SINGLE_REPLICA_REASON]) out.push(finding(this.id, pod.resource, `runs ${replicas} replica without a documented reason (${SINGLE_REPLICA_REASON})`));
         continue;
       }
-      const keys = new Set((pod.spec.topologySpreadConstraints ?? []).map((t: any) => t.topologyKey));
-      if (!keys.has("topology.kubernetes.io/zone")) out.push(finding(this.id, pod.resource, "replicas not spread over zones"));
-      if (!keys.has("kubernetes.io/hostname") && !pod.spec.affinity?.podAntiAffinity) out.push(finding(this.id, pod.resource, "replicas not spread over nodes"));
-      const covered = pdbs.some(({ object }) => object.metadata?.namespace === pod.namespace && matches(object.spec?.selector?.matchLabels, pod.podLabels));
-      if (!covered) out.push(finding(this.id, pod.resource, "no PodDisruptionBudget"));
+      // A spread counts only if it is a hard rule over this workload's own pods.
+      const spreads = (pod.spec.topologySpreadConstraints ?? []) as Array<Record<string, any>>;
+      const hard = (key: string) =>
+        spreads.some((t) => t.topologyKey === key && t.whenUnsatisfiable === "DoNotSchedule" && Number(t.maxSkew) === 1 && matches(t.labelSelector?.matchLabels, pod.podLabels));
+      const soft = (key: string) => spreads.some((t) => t.topologyKey === key);
+      if (!hard("topology.kubernetes.io/zone")) {
+        out.push(finding(this.id, pod.resource, soft("topology.kubernetes.io/zone") ? "zone spread is only a preference (or not over its own pods)" : "replicas not spread over zones"));
+      }
+      const antiAffinity = ((pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as Array<Record<string, any>>).some(
+        (t) => t.topologyKey === "kubernetes.io/hostname" && matches(t.labelSelector?.matchLabels, pod.podLabels),
+      );
+      if (!hard("kubernetes.io/hostname") && !antiAffinity) {
+        const preferred = soft("kubernetes.io/hostname") || pod.spec.affinity?.podAntiAffinity;
+        out.push(finding(this.id, pod.resource, preferred ? "node spread is only a preference (or not over its own pods)" : "replicas not spread over nodes"));
+      }
+      const budgets = pdbs.filter(({ object }) => object.metadata?.namespace === pod.namespace && matches(object.spec?.selector?.matchLabels, pod.podLabels));
+      if (budgets.length === 0) out.push(finding(this.id, pod.resource, "no PodDisruptionBudget"));
+      for (const { object } of budgets) {
+        // How many pods a drain may evict at once: at least one (else drains block), fewer than all.
+        const sp = object.spec ?? {};
+        const maxUnavailable = countOf(sp.maxUnavailable, replicas, Math.ceil);
+        const minAvailable = countOf(sp.minAvailable, replicas, Math.ceil);
+        const evictable = maxUnavailable ?? (minAvailable !== undefined ? replicas - minAvailable : undefined);
+        if (evictable === undefined || evictable < 1) out.push(finding(this.id, pod.resource, "its PodDisruptionBudget blocks every eviction (node drains hang)"));
+        else if (evictable >= replicas) out.push(finding(this.id, pod.resource, "its PodDisruptionBudget lets a drain evict every replica"));
+      }
       const strategy = pod.workload.spec?.strategy ?? pod.workload.spec?.updateStrategy ?? {};
       if (strategy.type === "Recreate") out.push(finding(this.id, pod.resource, "Recreate rollout stops every replica"));
-      const maxUnavailable = strategy.rollingUpdate?.maxUnavailable;
-      if (typeof maxUnavailable === "number" && maxUnavailable >= replicas) out.push(finding(this.id, pod.resource, "rollout may take every replica down"));
+      const maxUnavailable = countOf(strategy.rollingUpdate?.maxUnavailable ?? (pod.kind === "Deployment" ? "25%" : 1), replicas, Math.floor);
+      if (maxUnavailable !== undefined && maxUnavailable >= replicas) out.push(finding(this.id, pod.resource, "rollout may take every replica down"));
+      for (const c of pod.spec.containers ?? []) {
+        if ((c.ports ?? []).length > 0 && !c.readinessProbe) out.push(finding(this.id, pod.resource, `container ${c.name} serves without a readiness probe: a rollout would send traffic to pods not yet ready`));
+      }
+    }
+    return out;
+  },
+};
+
+const serviceAccountTokens: Rule = {
+  id: "service-account-tokens",
+  description:
+    "A pod mounts a service-account token only where it calls the Kubernetes API, i.e. the stack binds its ServiceAccount to a Role or ClusterRole; an unused token is a credential for whoever breaks into the pod.",
+  check(run) {
+    const out: Finding[] = [];
+    const objects = run.kubernetesObjects().map((o) => o.object);
+    const accounts = objects.filter((o) => o.kind === "ServiceAccount");
+    const bindings = objects.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding");
+    for (const pod of podsOf(run)) {
+      const name = pod.spec.serviceAccountName ?? "default";
+      const account = accounts.find((a) => a.metadata?.name === name && a.metadata?.namespace === pod.namespace);
+      // Kubernetes mounts the token unless the pod, or else its ServiceAccount, says not to.
+      const mounted = pod.spec.automountServiceAccountToken ?? account?.automountServiceAccountToken ?? true;
+      if (!mounted) continue;
+      const bound = bindings.some(
+        (b) =>
+          (b.kind === "ClusterRoleBinding" || b.metadata?.namespace === pod.namespace) &&
+          (b.subjects ?? []).some((sub: any) => sub.kind === "ServiceAccount" && sub.name === name && (sub.namespace ?? b.metadata?.namespace) === pod.namespace),
+      );
+      if (!bound) out.push(finding(this.id, pod.resource, `mounts a token for ServiceAccount ${name}, which nothing in the stack grants any API access`));
     }
     return out;
   },
@@ -492,6 +549,7 @@ export const RULES: Rule[] = [
   podSecurity,
   networkPolicies,
   haServing,
+  serviceAccountTokens,
   productionKeepsData,
   iamLeastPrivilege,
 ];
