@@ -11,6 +11,7 @@
 import { TLS_EXEMPT_TAG } from "../../components/aws/cache";
 import { POD_SECURITY_REASON, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../components/kubernetes/namespace";
 import { isSecretValue, plain, Recorded, Run } from "../harness";
+import { ADDON_REQUESTS, allocatable, INSTANCE_TYPES, place, podRequests, Resources } from "./capacity";
 
 export interface Finding {
   rule: string;
@@ -462,6 +463,80 @@ const serviceAccountTokens: Rule = {
   },
 };
 
+const schedulable: Rule = {
+  id: "schedulable",
+  description:
+    "The node group the stack creates runs what the stack deploys: no pod asks for more than one node gives after the EKS add-ons, and every pod fits on the group's minimum size, with one node lost when anything runs in ha (capacity data: test/policies/capacity.ts).",
+  check(run) {
+    const out: Finding[] = [];
+    const groups = run.ofType("aws:eks/nodeGroup:NodeGroup");
+    if (groups.length === 0) return out; // an existing cluster's capacity is not the stack's to know
+    const objects = run.kubernetesObjects().map((o) => o.object);
+    const ha = objects.some((o) => o.kind === "Namespace" && o.metadata?.labels?.[TOPOLOGY_LABEL] === "ha");
+    const addons = run.ofType("aws:eks/addon:Addon").map((a) => String(inputs(a).addonName));
+    const sum = (rs: Resources[]) => rs.reduce((a, r) => ({ cpu: a.cpu + r.cpu, memory: a.memory + r.memory, pods: a.pods + r.pods }), { cpu: 0, memory: 0, pods: 0 });
+    const perNode = sum(addons.map((a) => ADDON_REQUESTS[a]?.perNode ?? { cpu: 0, memory: 0, pods: 0 }));
+    for (const g of groups) {
+      const i = inputs(g);
+      const types: string[] = i.instanceTypes ?? [];
+      const unknown = types.filter((t) => !INSTANCE_TYPES[t]);
+      if (unknown.length || types.length === 0) {
+        out.push(finding(this.id, g, `no capacity data for instance type ${unknown.join(", ") || "(none given)"}: add it to test/policies/capacity.ts`));
+        continue;
+      }
+      // Mixed types: the smallest is what a node may be.
+      const alloc = types.map((t) => allocatable(INSTANCE_TYPES[t])).reduce((a, b) => ({ cpu: Math.min(a.cpu, b.cpu), memory: Math.min(a.memory, b.memory), pods: Math.min(a.pods, b.pods) }));
+      const room = { cpu: alloc.cpu - perNode.cpu, memory: alloc.memory - perNode.memory, pods: alloc.pods - perNode.pods };
+      const nodes = Number(i.scalingConfig?.minSize ?? 0) - (ha ? 1 : 0);
+      const what = `${nodes} node(s) of ${types.join("/")}${ha ? " (the group's minimum, one lost)" : " (the group's minimum)"}`;
+      const pods: Array<{ workload: string; requests: Resources; perNodeCap?: number; capKey?: string }> = [];
+      for (const pod of podsOf(run)) {
+        if (pod.kind === "DaemonSet") continue;
+        const replicas = pod.kind === "Deployment" || pod.kind === "StatefulSet" ? pod.replicas ?? 1 : 1;
+        const requests = podRequests(pod.spec);
+        if (requests.cpu > room.cpu || requests.memory > room.memory) {
+          out.push(finding(this.id, pod.resource, `a pod requests ${requests.cpu}m CPU and ${Math.round(requests.memory)}Mi, more than a ${types.join("/")} node gives after the add-ons (${Math.round(room.cpu)}m, ${Math.round(room.memory)}Mi)`));
+          continue;
+        }
+        const spread = (pod.spec.topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === "kubernetes.io/hostname" && t.whenUnsatisfiable === "DoNotSchedule");
+        const apart = (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some((t: any) => t.topologyKey === "kubernetes.io/hostname");
+        const app = pod.podLabels["app.kubernetes.io/name"];
+        for (let k = 0; k < replicas; k++) {
+          pods.push({
+            workload: `${pod.kind} ${pod.metadata.name ?? pod.resource.name}`,
+            requests,
+            perNodeCap: apart ? 1 : spread && nodes > 0 ? Math.ceil(replicas / nodes) : undefined,
+            capKey: apart ? `app:${app}` : undefined,
+          });
+        }
+      }
+      for (const [name, a] of Object.entries(ADDON_REQUESTS)) {
+        if (!addons.includes(name)) continue;
+        for (let k = 0; k < a.perCluster.pods; k++) {
+          pods.push({ workload: `add-on ${name}`, requests: { cpu: a.perCluster.cpu / a.perCluster.pods, memory: a.perCluster.memory / a.perCluster.pods, pods: 1 } });
+        }
+      }
+      if (nodes < 1) {
+        out.push(finding(this.id, g, `${what}: nothing is left to run on`));
+        continue;
+      }
+      const { unplaced } = place(pods, nodes, room);
+      if (unplaced.length) {
+        const names = [...new Set(unplaced.map((u) => u.workload))];
+        const total = sum(pods.map((p) => p.requests));
+        out.push(
+          finding(
+            this.id,
+            g,
+            `${unplaced.length} pod(s) do not fit on ${what}: ${names.join(", ")} (everything requests ${Math.round(total.cpu)}m CPU and ${Math.round(total.memory)}Mi; ${nodes} node(s) give ${Math.round(nodes * room.cpu)}m and ${Math.round(nodes * room.memory)}Mi after the add-ons)`,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
 const STATEFUL_TYPES = [
   "aws:rds/instance:Instance",
   "aws:efs/fileSystem:FileSystem",
@@ -550,6 +625,7 @@ export const RULES: Rule[] = [
   networkPolicies,
   haServing,
   serviceAccountTokens,
+  schedulable,
   productionKeepsData,
   iamLeastPrivilege,
 ];

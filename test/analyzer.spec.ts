@@ -1,0 +1,99 @@
+/**
+ * Components every Pulumi language can use: `pulumi package add` serves this
+ * package through Pulumi's component provider (`@pulumi/pulumi/provider/experimental`),
+ * which infers a schema with its `Analyzer`. This runs that same code over the
+ * package, as the plugin host would (package.json, tsconfig, the package entry),
+ * and fails naming every exported component it cannot serve.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ROOT } from "./harness";
+
+// Deep imports: the SDK has no exports map, and this is where the plugin host loads them from.
+const { Analyzer } = require("@pulumi/pulumi/provider/experimental/analyzer");
+const { ComponentProvider, getPulumiComponents } = require("@pulumi/pulumi/provider/experimental/provider");
+
+interface Schema {
+  name: string;
+  resources: Record<string, { isComponent?: boolean; inputProperties?: Record<string, unknown>; properties?: Record<string, unknown>; requiredInputs?: string[] }>;
+  types?: Record<string, unknown>;
+}
+
+/** Every `$ref` in a schema fragment. */
+function refs(v: unknown, out: string[] = []): string[] {
+  if (Array.isArray(v)) v.forEach((e) => refs(e, out));
+  else if (v && typeof v === "object") {
+    for (const [k, e] of Object.entries(v)) {
+      if (k === "$ref" && typeof e === "string") out.push(e);
+      else refs(e, out);
+    }
+  }
+  return out;
+}
+
+describe("components every Pulumi language can use (the component analyzer)", function () {
+  this.timeout(180_000);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  // What the plugin host loads: the package's main (compiled).
+  const components: Array<{ name: string }> = getPulumiComponents(require(path.join(ROOT, pkg.main)));
+  let schema: Schema;
+
+  before(async () => {
+    try {
+      schema = JSON.parse(await new ComponentProvider({ name: pkg.name, dirname: ROOT, components }).getSchema());
+    } catch {
+      // One component at a time, to name each that fails (the analyzer stops at the first).
+      const failures: string[] = [];
+      for (const c of components) {
+        try {
+          new Analyzer(ROOT, pkg.name, pkg, new Set([c.name])).analyze();
+        } catch (e) {
+          failures.push(`${c.name}: ${String((e as Error).message).split("\n")[0]}`);
+        }
+      }
+      assert.fail(`the analyzer cannot serve:\n  ${failures.join("\n  ")}`);
+    }
+  });
+
+  it("PulumiPlugin.yaml declares the Node.js runtime, and the package entry is the library", () => {
+    const plugin = YAML.parse(fs.readFileSync(path.join(ROOT, "PulumiPlugin.yaml"), "utf8"));
+    assert.equal(plugin.runtime?.name ?? plugin.runtime, "nodejs");
+    assert.ok(components.length >= 15, `components found: ${components.map((c) => c.name).join(", ")}`);
+  });
+
+  it("serves every exported component, under the token its instances register", () => {
+    const names = components.map((c) => c.name).sort();
+    const served = Object.keys(schema.resources).filter((t) => schema.resources[t].isComponent).map((t) => t.split(":")[2]).sort();
+    assert.deepEqual(served, names);
+    // The plugin host constructs by schema token; the URN the instance registers has the same type.
+    const sources = fs.readFileSync(path.join(ROOT, "dist", "index.js"), "utf8") + components.map((c) => String(c)).join("\n");
+    for (const name of names) assert.ok(sources.includes(`"trust-services:index:${name}"`), `${name} registers as trust-services:index:${name}`);
+  });
+
+  it("every reference in the schema resolves: named types of this package, or resources (never providers) of others", () => {
+    const problems: string[] = [];
+    for (const [token, r] of Object.entries(schema.resources)) {
+      for (const ref of refs(r)) {
+        const local = /^#\/types\/(.+)$/.exec(ref);
+        if (local) {
+          if (!schema.types?.[local[1]]) problems.push(`${token}: ${ref} is not defined`);
+          continue;
+        }
+        if (ref.startsWith("pulumi.json#/")) continue;
+        const external = /^\/[\w-]+\/v[\w.-]+\/schema\.json#\/(resources|types)\/(.+)$/.exec(ref);
+        if (!external) problems.push(`${token}: ${ref} is not a reference the SDK generators resolve`);
+        else if (external[1] === "resources" && !external[2].includes(":")) problems.push(`${token}: ${ref} is a provider, which a schema cannot reference as a resource`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("XRoadSecurityServer: its args and outputs as another language sees them", () => {
+    const x = schema.resources["trust-services:index:XRoadSecurityServer"];
+    assert.deepEqual(x.requiredInputs, ["topology"]);
+    for (const k of ["database", "resources", "archive", "scheduling", "secondaries", "adminPassword"]) assert.ok(x.inputProperties?.[k], `input ${k}`);
+    for (const k of ["namespace", "adminUrl", "loadBalancerHostname", "secretNames", "image"]) assert.ok(x.properties?.[k], `output ${k}`);
+  });
+});
