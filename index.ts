@@ -1,11 +1,6 @@
-// `pulumi up` entry (compiled to dist/index.js): stack config → settings → platform → services → outputs.
-import { assertFreshBuild } from "./stacks/fresh-build";
-import { deploy } from "./stacks/program";
-import { loadSettings } from "./stacks/settings";
-
-assertFreshBuild(__dirname);
-const outputs = deploy(loadSettings());
-
-export const topologies = outputs.topologies;
-export const cluster = outputs.cluster;
-export const xroad = outputs.xroad;
+/**
+ * The package entry (`require("trust-services")`, and what `pulumi package add`
+ * serves to other languages): the components. Importing it creates nothing.
+ * The Pulumi program that `pulumi up` runs is main.ts.
+ */
+export * from "./components";

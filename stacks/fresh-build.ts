@@ -21,7 +21,10 @@ export function assertFreshBuild(entryDir: string): void {
     }
   };
   for (const dir of ["components", "stacks"]) if (fs.existsSync(path.join(root, dir))) walk(dir);
-  if (fs.statSync(path.join(root, "index.ts")).mtimeMs > fs.statSync(path.join(entryDir, "index.js")).mtimeMs) stale.push("index.ts");
+  for (const entry of ["main", "index"]) {
+    const built = path.join(entryDir, `${entry}.js`);
+    if (!fs.existsSync(built) || fs.statSync(path.join(root, `${entry}.ts`)).mtimeMs > fs.statSync(built).mtimeMs) stale.push(`${entry}.ts`);
+  }
   if (stale.length > 0) {
     throw new Error(`the compiled program in dist/ is older than ${stale.slice(0, 5).join(", ")}${stale.length > 5 ? ", …" : ""}: run \`npm run build\` (or \`npm run up\`)`);
   }

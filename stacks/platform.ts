@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupPlan } from "../components/aws/backup";
-import { EksCluster } from "../components/aws/cluster";
+import { EksCluster, kubernetesProvider } from "../components/aws/cluster";
 import { Database } from "../components/aws/database";
 import { EncryptedBucket } from "../components/aws/bucket";
 import { ContainerInsights } from "../components/aws/insights";
@@ -119,7 +119,7 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
       tags,
     });
     platform.cluster = cluster;
-    platform.provider = cluster.provider;
+    platform.provider = kubernetesProvider("cluster", cluster);
     platform.kubeconfig = cluster.kubeconfig;
     clientSecurityGroupId = cluster.clusterSecurityGroupId;
     platform.storage = new ClusterStorage("storage", {
@@ -127,10 +127,9 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
       vpcId: platform.network!.vpcId,
       privateSubnetIds: platform.network!.privateSubnetIds,
       clusterSecurityGroupId: cluster.clusterSecurityGroupId,
-      provider: cluster.provider,
       production,
       tags,
-    });
+    }, { providers: { kubernetes: platform.provider } });
     platform.storageClasses = { block: platform.storage.blockClassName, shared: platform.storage.sharedClassName };
     platform.backup = new BackupPlan("backup", {
       kmsKeyArn: key.arn,

@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "./harness";
+import { plain, ROOT, runWith } from "./harness";
 
 // Deep imports: the SDK has no exports map, and this is where the plugin host loads them from.
 const { Analyzer } = require("@pulumi/pulumi/provider/experimental/analyzer");
@@ -95,5 +95,55 @@ describe("components every Pulumi language can use (the component analyzer)", fu
     assert.deepEqual(x.requiredInputs, ["topology"]);
     for (const k of ["database", "resources", "archive", "scheduling", "secondaries", "adminPassword"]) assert.ok(x.inputProperties?.[k], `input ${k}`);
     for (const k of ["namespace", "adminUrl", "loadBalancerHostname", "secretNames", "image"]) assert.ok(x.properties?.[k], `output ${k}`);
+  });
+
+  describe("the Pulumi YAML example (examples/yaml-xroad) against the served schema", () => {
+    const program = YAML.parse(fs.readFileSync(path.join(ROOT, "examples", "yaml-xroad", "Pulumi.yaml"), "utf8"));
+    const ours = Object.entries(program.resources as Record<string, { type: string; properties: Record<string, unknown> }>).filter(([, r]) => r.type.startsWith("trust-services:"));
+
+    it("names the package, and only components and inputs the schema has, with every required input", () => {
+      assert.equal(program.packages["trust-services"], "../..");
+      assert.ok(ours.length > 0);
+      for (const [name, r] of ours) {
+        const token = r.type.split(":").length === 2 ? r.type.replace(":", ":index:") : r.type;
+        const def = schema.resources[token];
+        assert.ok(def?.isComponent, `${name}: ${r.type} is a served component`);
+        for (const key of Object.keys(r.properties)) assert.ok(def.inputProperties?.[key], `${name}: ${key} is an input of ${token}`);
+        for (const key of def.requiredInputs ?? []) assert.ok(key in r.properties, `${name}: required input ${key}`);
+        // Nested objects: their keys are properties of the named type.
+        for (const [key, value] of Object.entries(r.properties)) {
+          const ref = (def.inputProperties?.[key] as { $ref?: string })?.$ref;
+          const typeName = ref?.replace("#/types/", "");
+          if (typeName && value && typeof value === "object" && !Array.isArray(value)) {
+            const props = (schema.types?.[typeName] as { properties: Record<string, unknown> }).properties;
+            for (const k of Object.keys(value)) assert.ok(props[k], `${name}: ${key}.${k} is a property of ${typeName}`);
+          }
+        }
+      }
+      for (const out of Object.values(program.outputs as Record<string, string>)) {
+        const m = /^\$\{(\w+)\.(\w+)/.exec(out)!;
+        const r = (program.resources as Record<string, { type: string }>)[m[1]];
+        if (r.type.startsWith("trust-services:")) assert.ok(schema.resources[r.type].properties?.[m[2]], `output ${m[2]} of ${r.type}`);
+      }
+    });
+
+    it("the plugin host constructs the component from those inputs", async () => {
+      const [name, r] = ours[0];
+      const inputs = JSON.parse(JSON.stringify(r.properties).replace(/\$\{databasePassword\}/g, "MOCKSECRET-yaml-db-password"));
+      let state: Record<string, unknown> = {};
+      const run = await runWith(async () => {
+        const provider = new ComponentProvider({ name: pkg.name, dirname: ROOT, components });
+        const result = await provider.construct(name, r.type, inputs, {});
+        state = result.state;
+        return { adminUrl: result.state.adminUrl };
+      });
+      assert.equal(run.outputs.adminUrl, "https://xroad-admin.xroad.svc.cluster.local:4000");
+      assert.ok("secretNames" in state && "loadBalancerHostname" in state);
+      const d = plain<Record<string, any>>(run.get("kubernetes:apps/v1:Deployment", "xroad-server").inputs);
+      const env = Object.fromEntries(d.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+      assert.equal(env.XROAD_DB_HOST, "pg.internal.example.org");
+      assert.equal(d.spec.template.spec.containers[0].image, "niis/xroad-security-server-sidecar:7.8.2-slim");
+      assert.ok(run.resources.some((x) => x.type === "trust-services:index:XRoadSecurityServer"));
+    });
   });
 });

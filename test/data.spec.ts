@@ -164,7 +164,7 @@ describe("data services from one table", () => {
 
   describe("through the stack settings", () => {
     it("X-Road on a shared instance keeps the master credentials, and no Job runs for it", async () => {
-      const run = await runStack({ "aws:region": "eu-west-1", topology: "ha", databases: { main: { engine: "postgres" } }, xroad: { database: { shared: "main" } } });
+      const run = await runStack({ "aws:region": "eu-west-1", topology: "ha", cluster: { create: { nodes: { instanceTypes: ["m6i.2xlarge"], min: 3, desired: 3, max: 6 } } }, databases: { main: { engine: "postgres" } }, xroad: { database: { shared: "main" } } });
       assert.equal(run.ofType("aws:rds/instance:Instance").length, 1);
       assert.equal(run.ofType("kubernetes:batch/v1:Job").length, 0);
       const secret = plain<any>(run.get("kubernetes:core/v1:Secret", "xroad-database").inputs).stringData;

@@ -3,12 +3,12 @@ import * as path from "path";
 import { configFromStackFile, plain, readStackFile, ROOT, runWith } from "./harness";
 
 describe("program entry (what `pulumi up` runs)", () => {
-  it("the compiled dist/index.js reads the stack config and exports the stack outputs", async () => {
+  it("the compiled dist/main.js reads the stack config and exports the stack outputs", async () => {
     const { values, secretKeys } = configFromStackFile(readStackFile("dev"));
     let exported: Record<string, unknown> = {};
     const run = await runWith(
       () => {
-        exported = require(path.join(ROOT, "dist", "index.js"));
+        exported = require(path.join(ROOT, "dist", "main.js"));
         return { topologies: exported.topologies, cluster: exported.cluster, xroad: exported.xroad };
       },
       { stack: "dev", config: values, secretKeys },

@@ -6,10 +6,10 @@ describe("library face", () => {
   it('another project can `import { ... } from "trust-services"` and importing creates nothing', async () => {
     const pkg = require(path.join(ROOT, "package.json"));
     assert.equal(pkg.name, "trust-services");
-    assert.equal(pkg.main, "dist/components/index.js");
-    assert.equal(pkg.exports["."].default, "./dist/components/index.js");
-    assert.ok(require.resolve("trust-services").endsWith(path.join("dist", "components", "index.js")), "resolves to compiled JavaScript");
-    assert.ok(require("fs").existsSync(path.join(ROOT, "dist", "components", "index.d.ts")), "with type declarations");
+    assert.equal(pkg.main, "dist/index.js");
+    assert.equal(pkg.exports["."].default, "./dist/index.js");
+    assert.ok(require.resolve("trust-services").endsWith(path.join("dist", "index.js")), "resolves to compiled JavaScript");
+    assert.ok(require("fs").existsSync(path.join(ROOT, "dist", "index.d.ts")), "with type declarations");
     const run = await runWith(() => {
       // Resolved through package.json "exports" to the compiled package, as a consumer's require would be.
       const lib = require("trust-services");
@@ -51,6 +51,8 @@ describe("fresh-build guard", () => {
     };
     write("index.ts", past);
     write("dist/index.js", now);
+    write("main.ts", past);
+    write("dist/main.js", now);
     write("stacks/a.ts", sourceNewer ? now : past);
     write("dist/stacks/a.js", sourceNewer ? past : now);
     return root;

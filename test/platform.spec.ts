@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { Cache } from "../components/aws/cache";
-import { CLUSTER_ADDONS, CONTROL_PLANE_LOGS, EksCluster } from "../components/aws/cluster";
+import { CLUSTER_ADDONS, CONTROL_PLANE_LOGS, EksCluster, kubernetesProvider } from "../components/aws/cluster";
 import { Database } from "../components/aws/database";
 import { EncryptedBucket } from "../components/aws/bucket";
 import { cidrSubnet, Network } from "../components/aws/network";
@@ -77,6 +77,7 @@ describe("platform components", () => {
           adminRoleArns: [`arn:aws:iam::${ACCOUNT}:role/admins`],
           addonVersions: { "vpc-cni": "v1.20.0-eksbuild.1" },
         });
+        kubernetesProvider("eks", c);
         return { kubeconfig: c.kubeconfig };
       });
       cluster = run.get("aws:eks/cluster:Cluster", "eks-eks");
@@ -146,8 +147,9 @@ describe("platform components", () => {
       assert.ok(!g.upstream(addon("vpc-cni")).has(ng.urn));
     });
 
-    it("serves a secret kubeconfig that authenticates with aws eks get-token", () => {
-      const provider = run.ofType("pulumi:providers:kubernetes")[0];
+    it("serves a secret kubeconfig that authenticates with aws eks get-token; the provider is the cluster's child", () => {
+      const provider = run.get("pulumi:providers:kubernetes", "eks-k8s");
+      assert.equal(provider.parent, run.resources.find((r) => r.type === "trust-services:index:EksCluster")!.urn);
       assert.ok(isSecretValue(provider.inputs.kubeconfig), "provider kubeconfig is secret");
       const kc = JSON.parse(plain<string>(provider.inputs.kubeconfig));
       assert.deepEqual(kc.users[0].user.exec.args.slice(0, 4), ["eks", "get-token", "--cluster-name", "demo"]);
@@ -164,7 +166,7 @@ describe("platform components", () => {
     before(async () => {
       run = await runWith(() => {
         const provider = new k8s.Provider("k", { kubeconfig: "{}" });
-        const s = new ClusterStorage("st", { kmsKeyArn: KEY, vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], clusterSecurityGroupId: "sg-cluster", provider, production: true });
+        const s = new ClusterStorage("st", { kmsKeyArn: KEY, vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], clusterSecurityGroupId: "sg-cluster", production: true }, { providers: { kubernetes: provider } });
         new BackupPlan("bk", { kmsKeyArn: KEY, production: true });
         return { block: s.blockClassName };
       });

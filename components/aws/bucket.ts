@@ -25,7 +25,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
   public readonly bucket: aws.s3.Bucket;
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
-  public readonly key: EncryptionKey;
+  /** ARN of the bucket's own KMS key. */
   public readonly keyArn: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -34,8 +34,8 @@ export class EncryptedBucket extends pulumi.ComponentResource {
     const noncurrentVersionDays = args.noncurrentVersionDays ?? 90;
     const tags = args.tags ?? {};
 
-    this.key = new EncryptionKey(`${name}-key`, { description: `S3 bucket ${name}`, production, accountId: args.accountId, region: args.region, tags }, { parent: this });
-    this.keyArn = this.key.arn;
+    const key = new EncryptionKey(`${name}-key`, { description: `S3 bucket ${name}`, production, accountId: args.accountId, region: args.region, tags }, { parent: this });
+    this.keyArn = key.arn;
     this.bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags }, keepData(production, { parent: this }));
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
@@ -44,7 +44,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
       `${name}-sse`,
       {
         bucket: this.bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
       },
       { parent: this },
     );
@@ -115,7 +115,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
         Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
         Resource: pulumi.interpolate`${this.bucket.arn}/${clean}/*`,
       },
-      { Sid: "BucketKey", ...keyUseStatement(this.key.arn) },
+      { Sid: "BucketKey", ...keyUseStatement(this.keyArn) },
     ]);
   }
 }

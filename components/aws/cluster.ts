@@ -59,8 +59,8 @@ export interface EksClusterArgs {
  * and policies): API authentication mode with access entries, private endpoint,
  * public endpoint limited to given CIDRs, secrets encrypted with a customer key,
  * all control-plane logs, a managed node group in the private subnets, and the
- * core add-ons with their IAM through EKS Pod Identity. One Kubernetes provider
- * built from the cluster's kubeconfig serves every in-cluster resource.
+ * core add-ons with their IAM through EKS Pod Identity. `kubernetesProvider(cluster)`
+ * builds the one Kubernetes provider that serves every in-cluster resource.
  */
 export class EksCluster extends pulumi.ComponentResource {
   public readonly cluster: aws.eks.Cluster;
@@ -69,7 +69,6 @@ export class EksCluster extends pulumi.ComponentResource {
   public readonly clusterSecurityGroupId: pulumi.Output<string>;
   /** Kubeconfig (secret) that authenticates with `aws eks get-token`. */
   public readonly kubeconfig: pulumi.Output<string>;
-  public readonly provider: k8s.Provider;
   public readonly nodeGroup: aws.eks.NodeGroup;
   /** Add-ons by name. */
   public readonly addons: Record<string, aws.eks.Addon> = {};
@@ -258,7 +257,6 @@ export class EksCluster extends pulumi.ComponentResource {
         .all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority.data])
         .apply(([clusterName, endpoint, ca]) => kubeconfigFor(clusterName, endpoint, ca)),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
 
     this.registerOutputs({
       clusterName: this.clusterName,
@@ -289,4 +287,13 @@ export function kubeconfigFor(clusterName: string, endpoint: string, caData: str
       },
     ],
   });
+}
+
+/**
+ * The Kubernetes provider of a created cluster (a child of it, `<name>-k8s`), with
+ * server-side apply. Not a field of EksCluster: a provider cannot be an output of a
+ * component served to other languages.
+ */
+export function kubernetesProvider(name: string, cluster: EksCluster): k8s.Provider {
+  return new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true }, { parent: cluster });
 }

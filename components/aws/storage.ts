@@ -12,8 +12,6 @@ export interface ClusterStorageArgs {
   privateSubnetIds: pulumi.Input<string>[];
   /** The only security group admitted to NFS (the cluster's). */
   clusterSecurityGroupId: pulumi.Input<string>;
-  /** Kubernetes provider of the cluster. */
-  provider: k8s.Provider;
   /** Retain the EFS file system when the stack is destroyed; EFS replication protection. @default false */
   production?: boolean;
   /** Name of the ReadWriteOnce StorageClass. @default "gp3" */
@@ -24,7 +22,7 @@ export interface ClusterStorageArgs {
 }
 
 /**
- * Storage for the cluster: an encrypted `gp3` StorageClass on the EBS CSI driver
+ * Storage for the cluster (give the cluster's Kubernetes provider in the options): an encrypted `gp3` StorageClass on the EBS CSI driver
  * (the default class; `Retain`, `WaitForFirstConsumer`, expandable, volumes tagged
  * for AWS Backup) and an encrypted EFS file system with an `efs-ap` StorageClass
  * for ReadWriteMany volumes, reachable over NFS from the cluster only.
@@ -41,7 +39,8 @@ export class ClusterStorage extends pulumi.ComponentResource {
     const blockClassName = args.blockClassName ?? "gp3";
     const sharedClassName = args.sharedClassName ?? "efs";
     const tags = args.tags ?? {};
-    const k8sOpts = { parent: this, provider: args.provider };
+    // The StorageClasses use the component's Kubernetes provider (`providers: { kubernetes }` in its options).
+    const k8sOpts = { parent: this };
 
     const gp3 = new k8s.storage.v1.StorageClass(
       `${name}-${blockClassName}`,
