@@ -2,7 +2,9 @@
 import { assertFreshBuild } from "./stacks/fresh-build";
 import { deploy } from "./stacks/program";
 import { loadSettings } from "./stacks/settings";
+import { useNativeStackTraces } from "./stacks/stack-traces";
 
+useNativeStackTraces(__dirname);
 assertFreshBuild(__dirname);
 const outputs = deploy(loadSettings());
 
