@@ -3,6 +3,7 @@
  * buckets), declared by its settings module, read by `stacks/platform.ts` in
  * one loop. A service adds a row function here; the platform never names it.
  */
+import type { SchedulingArgs } from "../components/kubernetes/workload";
 import type { CacheSettings, DatabaseSettings, Topology } from "./schema";
 
 /** The pods of a service that connect to a data store (its NetworkPolicy admits only them). */
@@ -13,6 +14,8 @@ export interface ClientPods {
   app: string;
   /** `app.kubernetes.io/component` values of the pods that connect. */
   components: string[];
+  /** Where the service's pods run: its in-cluster stores and grant Jobs run there too. */
+  scheduling?: SchedulingArgs;
 }
 
 interface NeedBase {

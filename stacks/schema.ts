@@ -120,10 +120,17 @@ export function cacheCreateDefaults(): NonNullable<CacheSettings["create"]> {
 /** Name of a shared instance in `trust-services:databases`. */
 export const sharedName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "a name such as main (lowercase letters, digits, '-')" });
 
-/** A volume of an in-cluster store (topology single). */
+/** A pinned image reference: a tag other than latest, or a digest. */
+export const pinnedImage = z
+  .string()
+  .regex(/^[^:@\s]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { message: "a pinned image reference (repository:tag or @sha256 digest)" })
+  .refine((i) => !i.endsWith(":latest"), { message: "a pinned image, not :latest" });
+
+/** An in-cluster store (topology single). */
 const inClusterStore = z.strictObject({
   storageSize: byteQuantity.default("10Gi").describe("Size of the store's volume."),
   storageClass: z.string().min(1).optional().describe("StorageClass of the volume (default: the platform's encrypted gp3)."),
+  image: pinnedImage.optional().describe("Image of the store (default: the pinned official image; give a mirror's here)."),
 });
 
 /**

@@ -115,7 +115,7 @@ export function xroadNeeds(x: XRoadSettings, topology: Topology, clusterCreated:
       engine: "postgres",
       settings: x.database as DatabaseSettings,
       defaultVersion: "16",
-      clients: { namespace: x.namespace, app: "xroad-security-server", components: ["security-server", "primary", "secondary"] },
+      clients: { namespace: x.namespace, app: "xroad-security-server", components: ["security-server", "primary", "secondary"], scheduling: x.scheduling },
       database: "xroad",
       user: "postgres",
       // The entrypoint creates serverconf, messagelog and op-monitor and their roles as a superuser (upstream/xroad.md §2).

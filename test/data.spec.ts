@@ -73,6 +73,18 @@ describe("data services from one table", () => {
     assert.deepEqual(evaluatePolicies(run), []);
   });
 
+  it("single: a mirror's image and the service's node placement reach its stores", async () => {
+    const scheduling = { nodeSelector: { pool: "data" }, tolerations: [{ key: "dedicated", operator: "Equal", value: "data", effect: "NoSchedule" }] };
+    const { run } = await fulfil({}, [
+      database("single", { inCluster: { storageSize: "3Gi", image: "mirror.example.org/library/postgres:17.11-alpine3.24" } }, { clients: { ...clients, scheduling } }),
+    ]);
+    const sts = obj(run.get("kubernetes:apps/v1:StatefulSet", "shop-postgres"));
+    assert.equal(sts.spec.template.spec.containers[0].image, "mirror.example.org/library/postgres:17.11-alpine3.24");
+    assert.deepEqual(sts.spec.template.spec.nodeSelector, { pool: "data" });
+    assert.deepEqual(sts.spec.template.spec.tolerations, scheduling.tolerations);
+    assert.equal(obj(run.get("kubernetes:core/v1:PersistentVolumeClaim", "shop-postgres-data")).spec.resources.requests.storage, "3Gi");
+  });
+
   it("a consumer that cannot authenticate to Redis gets an in-cluster Redis without AUTH, and the reason is recorded", async () => {
     const { run, platform } = await fulfil({}, [cache("single", {}, { plaintextReason: "the client has no TLS or AUTH (upstream issue #1)" })]);
     assert.equal(platform.data.shop.endpoints.cache.password, undefined);

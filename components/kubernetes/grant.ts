@@ -11,6 +11,7 @@ import * as random from "@pulumi/random";
 import { DataEndpoint, STORE_IMAGES } from "./datastore";
 import { appLabels } from "./labels";
 import { Task } from "./task";
+import { SchedulingArgs } from "./workload";
 
 export interface DatabaseGrantArgs {
   /** Namespace of the Job and its Secret. */
@@ -34,6 +35,8 @@ export interface DatabaseGrantArgs {
   cidrs?: pulumi.Input<string>[];
   /** Client image (psql or mysql). @default the in-cluster store's image of the engine */
   image?: string;
+  /** Where the Job may run. */
+  scheduling?: SchedulingArgs;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,31}$/;
@@ -147,6 +150,7 @@ export class DatabaseGrant extends pulumi.ComponentResource {
         },
         volumes: [{ name: "tmp", emptyDir: true, sizeLimit: "16Mi" }, ...(script ? [{ name: "sql", configMapName: script.metadata.name }] : [])],
         allowTo: [{ peers: [{ cidrs: args.cidrs ?? ["0.0.0.0/0"] }], ports: [args.port] }],
+        scheduling: args.scheduling,
       },
       child,
     );
