@@ -37,4 +37,11 @@ describe("documentation", () => {
     for (const t of ["single", "external-db", "ha"]) assert.ok(doc.includes(`\`${t}\``), t);
     assert.match(doc, /pulumi up/);
   });
+
+  it("docs/adding-a-service.md walks through settings, needs, component, tests and runbook, and the README links it", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs", "adding-a-service.md"), "utf8");
+    for (const heading of ["settings block", "data needs", "component", "Tests", "runbook"]) assert.match(doc, new RegExp(`## \\d\\. .*${heading}`, "i"), heading);
+    for (const piece of ["Workload", "Task", "podSecurityFor", "egressTo", "NEEDS", "SERVICE_KEYS", "xroadNeeds"]) assert.ok(doc.includes(piece), piece);
+    assert.ok(readme.includes("(docs/adding-a-service.md)"));
+  });
 });

@@ -17,7 +17,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { podIdentityRole } from "../../aws/common";
 import { formerly } from "../../types";
-import { DataEndpoint } from "../../kubernetes/datastore";
+import { DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { appLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
@@ -400,7 +400,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     const egress: TrafficRuleArgs[] = [
       // Central server (80, 443, 4001), OCSP and TSA (80, 443), peer Security Servers (5500, 5577).
       cidrRule(egressCidrs, [80, 443, 4001, XROAD_PORTS.messaging, XROAD_PORTS.ocsp]),
-      ...(db ? [{ peers: [db.podLabels ? { namespace: db.namespace, podLabels: db.podLabels } : { cidrs: db.cidrs ?? ["0.0.0.0/0"] }], ports: [db.port] }] : []),
+      ...(db ? [egressTo(db)] : []),
     ];
 
     // --- Services. The NLB keeps peer addresses (externalTrafficPolicy Local, client IP
