@@ -2,11 +2,14 @@
 import { assertFreshBuild } from "./stacks/fresh-build";
 import { deploy } from "./stacks/program";
 import { loadSettings } from "./stacks/settings";
-import { useNativeStackTraces } from "./stacks/stack-traces";
+import { useNativeStackTraces, useShortStackTraces } from "./stacks/stack-traces";
 
 useNativeStackTraces(__dirname);
 assertFreshBuild(__dirname);
-const outputs = deploy(loadSettings());
+// A bad setting is reported with its whole trace; then the SDK's per-promise traces stay short.
+const settings = loadSettings();
+useShortStackTraces();
+const outputs = deploy(settings);
 
 export const topologies = outputs.topologies;
 export const cluster = outputs.cluster;

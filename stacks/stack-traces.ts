@@ -20,3 +20,20 @@ export function useNativeStackTraces(entryDir: string, env: NodeJS.ProcessEnv = 
   (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
   return true;
 }
+
+/**
+ * Keeps stack traces to a few frames once the settings are read. The SDK
+ * captures one for every promise it makes (runtime/debuggable.js, printed only
+ * if a promise leaks), about four per output property of every resource: some
+ * 20,000 for the prod stack, each formatting its frames. The SDK's own source
+ * positions are unaffected (it lifts the limit while it takes them); errors the
+ * program raises name the component and the key in their message.
+ * TRUST_SERVICES_STACK_FRAMES sets another depth (e.g. 50 when debugging).
+ *
+ * Returns the depth set.
+ */
+export function useShortStackTraces(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env.TRUST_SERVICES_STACK_FRAMES ?? 1);
+  Error.stackTraceLimit = Number.isInteger(asked) && asked >= 0 ? asked : 1;
+  return Error.stackTraceLimit;
+}

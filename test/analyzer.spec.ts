@@ -39,10 +39,12 @@ describe("components every Pulumi language can use (the component analyzer)", fu
   // What the plugin host loads: the package's main (compiled).
   const components: Array<{ name: string }> = getPulumiComponents(require(path.join(ROOT, pkg.main)));
   let schema: Schema;
+  // One provider, as the plugin host keeps one: its schema is inferred once.
+  const provider = new ComponentProvider({ name: pkg.name, dirname: ROOT, components });
 
   before(async () => {
     try {
-      schema = JSON.parse(await new ComponentProvider({ name: pkg.name, dirname: ROOT, components }).getSchema());
+      schema = JSON.parse(await provider.getSchema());
     } catch {
       // One component at a time, to name each that fails (the analyzer stops at the first).
       const failures: string[] = [];
@@ -132,7 +134,6 @@ describe("components every Pulumi language can use (the component analyzer)", fu
       const inputs = JSON.parse(JSON.stringify(r.properties).replace(/\$\{databasePassword\}/g, "MOCKSECRET-yaml-db-password"));
       let state: Record<string, unknown> = {};
       const run = await runWith(async () => {
-        const provider = new ComponentProvider({ name: pkg.name, dirname: ROOT, components });
         const result = await provider.construct(name, r.type, inputs, {});
         state = result.state;
         return { adminUrl: result.state.adminUrl };

@@ -52,6 +52,8 @@ export interface Recorded {
   deleteBeforeReplace: boolean;
   /** Aliases as the engine receives them: a URN, or a spec whose empty fields mean "as the resource". */
   aliases: RecordedAlias[];
+  /** Where the program declared the resource, as the SDK reports it to the engine (`file:line`). */
+  sourcePosition?: string;
   /** The state the mock returned (inputs plus computed outputs). */
   state: Record<string, unknown>;
 }
@@ -378,6 +380,7 @@ function installMocks(stack: string, record = true): void {
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
       aliases: aliasesOf(req),
+      sourcePosition: req.getSourceposition?.() ? `${req.getSourceposition().getUri()}:${req.getSourceposition().getLine()}` : undefined,
       state: {},
     };
     recorded.push(entry);
@@ -514,15 +517,26 @@ export async function runWith(
   opts: { stack?: string; config?: Record<string, string>; secretKeys?: string[]; settings?: () => Settings | undefined; record?: boolean } = {},
 ): Promise<Run> {
   installMocks(opts.stack ?? "test", opts.record ?? true);
+  // The mock monitor keeps every resource it has seen (for `getResource`); a run starts with none.
+  ((pulumi.runtime as any).getMonitor() as { resources: Map<string, unknown> }).resources.clear();
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   recorded = [];
   const mine = recorded;
-  const rawOutputs = await body();
-  const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
-  const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
-  await waitForRPCs();
-  const wrapped = await secretAwareOutputs(rawOutputs);
-  return new Run(mine, outputs, wrapped, opts.settings?.());
+  // As the program entry does (stacks/stack-traces.ts): the SDK's per-promise stack captures stay
+  // short during a run (here they also pass through ts-node's source-map hook). The SDK's source
+  // positions are unaffected; assertions after the run keep whole traces.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 1;
+  try {
+    const rawOutputs = await body();
+    const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
+    const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
+    await waitForRPCs();
+    const wrapped = await secretAwareOutputs(rawOutputs);
+    return new Run(mine, outputs, wrapped, opts.settings?.());
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Resolves stack outputs keeping secretness: a secret Output becomes a secret wrapper. */

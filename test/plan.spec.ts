@@ -7,8 +7,9 @@ import * as YAML from "yaml";
 import { mockKubeconfig, ROOT, runSettings, runWith, SECRET_MARK } from "./harness";
 import { parseSettings } from "../stacks/settings";
 
+/** The plan script, compiled (`npm test` builds first; `npm run plan` runs the same code from the sources). */
 function plan(arg: string) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "plan.ts"), arg], { cwd: ROOT, encoding: "utf8" });
+  return spawnSync(process.execPath, [path.join(ROOT, "dist", "scripts", "plan.js"), arg], { cwd: ROOT, encoding: "utf8" });
 }
 
 describe("offline plan (npm run plan)", () => {
