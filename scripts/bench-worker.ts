@@ -47,6 +47,9 @@ async function main() {
   if (!run.outputs.cluster) throw new Error("the program produced no outputs");
 }
 
+// The process's own CPU time (user + system), for the parent: steadier than wall time on a shared machine.
+process.on("exit", () => fs.writeSync(1, `\n${JSON.stringify({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 })}\n`));
+
 main().then(
   () => process.exit(0),
   (e) => {
