@@ -5,7 +5,8 @@
  *   npm run plan -- prod && cp -r out/prod /tmp/before   # on the old code
  *   npm run plan -- prod && npm run plan:diff -- /tmp/before out/prod
  *
- * Kubernetes objects are matched by kind/namespace/name, resources by URN;
+ * Kubernetes objects are matched by kind/namespace/name, resources by type and name
+ * (component type tokens compared without their module);
  * each difference is printed as `path: before → after`.
  */
 import * as fs from "fs";
@@ -19,9 +20,11 @@ function objects(dir: string): Map<string, Json> {
   return new Map(docs.filter(Boolean).map((o) => [`${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name ?? "(generated name)"}`, o]));
 }
 
+/** Resources by type and name (stable across a change of parents or type tokens, unlike URNs), without URNs and parents. */
 function resources(dir: string): Map<string, Json> {
   const list = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8")) as Array<Record<string, any>>;
-  return new Map(list.map((r) => [r.urn as string, r]));
+  const token = (t: string) => t.replace(/^trust-services:[\w]+:/, "trust-services:*:");
+  return new Map(list.map((r) => [`${token(r.type)} ${r.name}`, { inputs: r.inputs, retainOnDelete: r.retainOnDelete, protect: r.protect }]));
 }
 
 /** Every leaf that differs, as `path: before → after`. */
@@ -57,7 +60,7 @@ function main(): number {
     return 2;
   }
   compare("Kubernetes objects (by kind, namespace, name)", objects(before), objects(after));
-  compare("Resources (by URN; dependency lists not compared)", resources(before), resources(after), (l) => l.startsWith("dependsOn"));
+  compare("Resources (by type and name; parents, URNs and dependencies not compared)", resources(before), resources(after));
   return 0;
 }
 
