@@ -50,7 +50,7 @@ const clusterCreate = z.strictObject({
       capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND").describe("ON_DEMAND or SPOT."),
     })
     .prefault({})
-    .describe("Managed node group."),
+    .describe("Managed node group; `npm run plan` checks it holds every pod at its minimum size, with one node lost in ha (rule `schedulable`)."),
   publicAccessCidrs: z
     .array(cidr)
     .default([])
