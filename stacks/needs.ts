@@ -26,11 +26,20 @@ interface NeedBase {
   topology: Topology;
 }
 
-export interface DatabaseNeed extends NeedBase {
+interface StoreNeed extends NeedBase {
+  clients: ClientPods;
+  /**
+   * The service connects with TLS: an in-cluster store then serves a certificate
+   * from the service's data CA (handed over as the endpoint's caCertificate) and
+   * refuses plain connections where the engine can.
+   */
+  tls?: boolean;
+}
+
+export interface DatabaseNeed extends StoreNeed {
   kind: "database";
   engine: "postgres" | "mysql";
   settings: DatabaseSettings;
-  clients: ClientPods;
   /** Database and role names of the service (in the cluster, and on a shared instance). */
   database: string;
   user: string;
@@ -45,10 +54,9 @@ export interface DatabaseNeed extends NeedBase {
   version?: { pattern: RegExp; rule: string };
 }
 
-export interface CacheNeed extends NeedBase {
+export interface CacheNeed extends StoreNeed {
   kind: "cache";
   settings: CacheSettings;
-  clients: ClientPods;
   /** Why the service cannot use TLS and AUTH to Redis (with the upstream reference); absent when it can. */
   plaintextReason?: string;
 }

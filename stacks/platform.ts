@@ -16,7 +16,8 @@ import { EncryptionKey } from "../components/aws/key";
 import { Network } from "../components/aws/network";
 import { ClusterStorage } from "../components/aws/storage";
 import { Cache } from "../components/aws/cache";
-import { DataEndpoint, MysqlStore, PostgresStore, RedisStore } from "../components/kubernetes/datastore";
+import { CertificateAuthority } from "../components/kubernetes/certificates";
+import { DataEndpoint, DataStoreTlsArgs, MysqlStore, PostgresStore, RedisStore } from "../components/kubernetes/datastore";
 import { DatabaseGrant } from "../components/kubernetes/grant";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../components/kubernetes/namespace";
 import { CacheNeed, DatabaseNeed, DataNeed, needResourceName } from "./needs";
@@ -215,6 +216,19 @@ function fulfilNeeds(
     dataNamespaces.set(n.service, ns);
     return ns;
   };
+  // A service that speaks TLS to its in-cluster stores gets a CA of its own; each store a certificate for its Service's names.
+  const authorities = new Map<string, CertificateAuthority>();
+  const storeTls = (n: DatabaseNeed | CacheNeed, storeName: string): DataStoreTlsArgs | undefined => {
+    if (!n.tls) return undefined;
+    let ca = authorities.get(n.service);
+    if (!ca) {
+      ca = new CertificateAuthority(`${n.service}-data-ca`, { commonName: `trust-services ${n.service} data CA` }, k8sOpts);
+      authorities.set(n.service, ca);
+    }
+    const ns = `${n.clients.namespace}-data`;
+    const issued = ca.issueServerCertificate(storeName, [storeName, `${storeName}.${ns}`, `${storeName}.${ns}.svc`, `${storeName}.${ns}.svc.cluster.local`]);
+    return { certificate: issued.certificate, privateKey: issued.privateKey, caCertificate: ca.certificate };
+  };
   const clientPeer = (n: DatabaseNeed | CacheNeed) => ({
     namespace: n.clients.namespace,
     podLabels: { "app.kubernetes.io/name": n.clients.app },
@@ -251,9 +265,11 @@ function fulfilNeeds(
         };
       } else if (n.topology === "single") {
         const Store = n.engine === "postgres" ? PostgresStore : MysqlStore;
+        const storeName = `${n.service}-${n.engine}`;
         data.endpoints[n.key] = new Store(
-          `${n.service}-${n.engine}`,
+          storeName,
           {
+            tls: storeTls(n, storeName),
             namespace: dataNamespace(n),
             instance: n.service,
             database: n.database,
@@ -287,7 +303,7 @@ function fulfilNeeds(
                 cidrs: vpcCidrs,
                 scheduling: n.clients.scheduling,
               },
-              k8sOpts,
+              { ...k8sOpts, instance: inst },
             ).endpoint;
       } else {
         const create = c.create!;
@@ -317,6 +333,7 @@ function fulfilNeeds(
       data.endpoints[n.key] = new RedisStore(
         `${n.service}-redis`,
         {
+          tls: storeTls(n, `${n.service}-redis`),
           namespace: dataNamespace(n),
           instance: n.service,
           storageSize: c.inCluster.storageSize,

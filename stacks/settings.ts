@@ -397,15 +397,7 @@ export function parseSettings(
   const result = rootSchema.safeParse(raw);
   if (!result.success) throw new SettingsError(formatIssues(raw, result.error.issues));
   const s = result.data;
-  // A service that needs a managed database or cache and names none gets one created
-  // (checkNeeds has already refused this where the stack has no AWS network to create it in).
-  for (const n of needsOf(s)) {
-    if (n.kind === "bucket" || n.topology === "single") continue;
-    const c = n.settings as { create?: unknown; given?: unknown; shared?: unknown };
-    if (c.create === undefined && c.given === undefined && c.shared === undefined) {
-      c.create = n.kind === "database" ? rdsCreateDefaults(n.defaultVersion) : cacheCreateDefaults();
-    }
-  }
+  fillNeedDefaults(needsOf(s));
   const usesAws =
     s.cluster.create !== undefined ||
     Object.keys(s.databases).length > 0 ||
@@ -416,6 +408,20 @@ export function parseSettings(
     ]);
   }
   return { ...s, project: runtime.project, stack: runtime.stack, region: runtime.region, usesAws };
+}
+
+/**
+ * A need for a managed database or cache that names none gets one created
+ * (checkNeeds has already refused this where the stack has no AWS network to create it in).
+ */
+export function fillNeedDefaults(needs: DataNeed[]): void {
+  for (const n of needs) {
+    if (n.kind === "bucket" || n.topology === "single") continue;
+    const c = n.settings as { create?: unknown; given?: unknown; shared?: unknown };
+    if (c.create === undefined && c.given === undefined && c.shared === undefined) {
+      c.create = n.kind === "database" ? rdsCreateDefaults(n.defaultVersion) : cacheCreateDefaults();
+    }
+  }
 }
 
 /** Reads this stack's config from the Pulumi runtime and parses it. */

@@ -8,8 +8,9 @@
 import * as assert from "assert";
 import { CacheNeed, DatabaseNeed, DataNeed } from "../stacks/needs";
 import { buildPlatform, Platform } from "../stacks/platform";
-import { parseSettings, Settings } from "../stacks/settings";
+import { fillNeedDefaults, parseSettings, Settings } from "../stacks/settings";
 import { mockKubeconfig, plain, Recorded, Run, runStack, runWith } from "./harness";
+import { DependencyGraph } from "./graph";
 import { evaluatePolicies } from "./policies";
 import { schemaErrors } from "./k8s-schema";
 
@@ -34,17 +35,12 @@ const EXISTING = {
 async function fulfil(config: Record<string, unknown>, needs: DataNeed[]): Promise<{ run: Run; platform: Platform; settings: Settings }> {
   let platform!: Platform;
   const settings = parseSettings({ ...EXISTING, ...config }, RUNTIME);
-  // What parseSettings does for the needs it knows: create when nothing else is said.
-  for (const n of needs) {
-    if (n.kind !== "bucket" && n.topology !== "single") {
-      const c = n.settings as Record<string, unknown>;
-      if (!c.create && !c.given && !c.shared) c.create = n.kind === "database" ? { instanceClass: "db.t4g.medium", engineVersion: "17", allocatedStorage: 20, maxAllocatedStorage: 100 } : { nodeType: "cache.t4g.small", engineVersion: "7.1" };
-    }
-  }
+  fillNeedDefaults(needs); // as parseSettings does for the enabled services' needs
   const run = await runWith(
     () => {
       platform = buildPlatform(settings, needs);
-      return {};
+      // Every endpoint, resolved: run.outputs.<service>.<key>.
+      return Object.fromEntries(Object.entries(platform.data).map(([svc, d]) => [svc, d.endpoints as unknown]));
     },
     { stack: "data", settings: () => settings },
   );
@@ -83,6 +79,33 @@ describe("data services from one table", () => {
     assert.deepEqual(sts.spec.template.spec.nodeSelector, { pool: "data" });
     assert.deepEqual(sts.spec.template.spec.tolerations, scheduling.tolerations);
     assert.equal(obj(run.get("kubernetes:core/v1:PersistentVolumeClaim", "shop-postgres-data")).spec.resources.requests.storage, "3Gi");
+  });
+
+  it("single with TLS: the service's data CA issues each store a certificate for its Service's names, and the endpoint carries the CA", async () => {
+    const { run } = await fulfil({}, [database("single", {}, { tls: true }), cache("single", {}, { tls: true })]);
+    const endpoints = run.outputs.shop as Record<string, Record<string, unknown>>;
+    const ca = run.get("tls:index/selfSignedCert:SelfSignedCert", "shop-data-ca-cert");
+    assert.equal(obj(ca).isCaCertificate, true);
+    assert.match(String(ca.state.certPem), /^-----BEGIN CERTIFICATE-----/);
+    for (const [key, store] of [["database", "shop-postgres"], ["cache", "shop-redis"]]) {
+      assert.equal(endpoints[key].tls, true);
+      assert.equal(endpoints[key].caCertificate, ca.state.certPem, `${key}: clients trust the CA`);
+      const csr = obj(run.get("tls:index/certRequest:CertRequest", `${store}-csr`));
+      assert.deepEqual(csr.dnsNames, [store, `${store}.shop-data`, `${store}.shop-data.svc`, `${store}.shop-data.svc.cluster.local`]);
+      const signed = obj(run.get("tls:index/locallySignedCert:LocallySignedCert", `${store}-cert`));
+      assert.ok(signed.allowedUses.includes("server_auth"));
+      assert.equal(signed.caCertPem, ca.state.certPem);
+      // The store serves that certificate with its key (secret).
+      const data = run.get("kubernetes:core/v1:Secret", store).inputs.stringData as Record<string, unknown>;
+      const served = plain<Record<string, string>>(data);
+      assert.equal(served["tls.crt"], run.get("tls:index/locallySignedCert:LocallySignedCert", `${store}-cert`).state.certPem);
+      assert.match(served["tls.key"], /^-----BEGIN PRIVATE KEY-----\nMOCKSECRET/);
+      assert.equal(served["ca.crt"], ca.state.certPem);
+    }
+    const pg = obj(run.get("kubernetes:apps/v1:StatefulSet", "shop-postgres")).spec.template.spec.containers[0];
+    assert.ok(pg.args.includes("ssl=on") && pg.args.includes("hba_file=/etc/postgresql/pg_hba.conf"), "PostgreSQL refuses plain TCP");
+    assert.match(plain<any>(run.get("kubernetes:core/v1:Secret", "shop-redis").inputs.stringData)["redis.conf"], /^port 0$/m, "Redis listens on TLS only");
+    assert.deepEqual(evaluatePolicies(run), []);
   });
 
   it("a consumer that cannot authenticate to Redis gets an in-cluster Redis without AUTH, and the reason is recorded", async () => {
@@ -141,7 +164,7 @@ describe("data services from one table", () => {
   });
 
   it("shared: one instance; each service a database and role of its own made by a Job; a superuser service the master role", async () => {
-    const { run, platform } = await fulfil({ databases: { main: { engine: "postgres", engineVersion: "17" } } }, [
+    const { run } = await fulfil({ databases: { main: { engine: "postgres", engineVersion: "17" } } }, [
       database("ha", { shared: "main" }),
       database("ha", { shared: "main" }, { service: "blog", database: "blog", user: "blog", clients: { namespace: "blog", app: "blog", components: ["web"] } }),
       database("ha", { shared: "main" }, { service: "gateway", superuser: true, clients: { namespace: "gateway", app: "gateway", components: ["server"] } }),
@@ -151,19 +174,25 @@ describe("data services from one table", () => {
     assert.equal(obj(rds).multiAz, true, "Multi-AZ: a service on it runs ha");
     const jobs = run.ofType("kubernetes:batch/v1:Job").map(obj);
     assert.deepEqual(jobs.map((j) => j.metadata.namespace).sort(), ["blog-data", "shop-data"], "a grant Job per service, in its data namespace; none for the superuser service");
-    const shop = platform.data.shop.endpoints.database;
-    const blog = platform.data.blog.endpoints.database;
-    const gateway = platform.data.gateway.endpoints.database;
-    assert.notEqual(shop.secretName, blog.secretName);
-    assert.equal(gateway.user, "postgres", "the superuser service holds the master role");
-    assert.equal(gateway.password, platform.sharedDatabases.main.password);
-    // The services' pods never see the master password: it is only in the grant Jobs' Secrets.
+    const [shop, blog, gateway] = ["shop", "blog", "gateway"].map((svc) => plain<Record<string, any>>((run.outputs[svc] as Record<string, unknown>).database));
     const master = String(plain(rds.inputs.password));
-    for (const s of run.ofType("kubernetes:core/v1:Secret").map(obj)) {
-      const data = s.stringData ?? {};
-      if (data["master-password"] !== undefined) assert.equal(data["master-password"], master);
-      assert.notEqual(data.password, master, `${s.metadata.name}: a service password differs from the master's`);
+    assert.equal(gateway.user, "postgres", "the superuser service holds the master role");
+    assert.equal(gateway.password, master);
+    assert.deepEqual([shop.user, shop.database, blog.user, blog.database], ["shop", "shop", "blog", "blog"]);
+    assert.ok(shop.password && blog.password && shop.password !== blog.password, "each service its own password");
+    assert.ok(shop.password !== master && blog.password !== master, "neither is the master's");
+    // The master password is in exactly the grant Jobs' master Secrets, which only those Jobs read.
+    const secrets = run.ofType("kubernetes:core/v1:Secret").map(obj);
+    const holding = secrets.filter((sec) => Object.values(sec.stringData ?? {}).includes(master)).map((sec) => `${sec.metadata.namespace}/${sec.metadata.name}`);
+    assert.deepEqual(holding.sort(), ["blog-data/blog-grant-master", "shop-data/shop-grant-master"]);
+    for (const job of jobs) {
+      const refs = JSON.stringify(job.spec.template.spec.containers[0].env);
+      assert.ok(refs.includes(`"${job.metadata.namespace.replace("-data", "")}-grant-master"`), "the Job reads its master Secret");
     }
+    // And a Job waits for the instance and the rule that admits the cluster, not only for its address.
+    const job = run.get("kubernetes:batch/v1:Job", "shop-grant");
+    const rule = run.get("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "shared-main-from-cluster");
+    assert.ok(new DependencyGraph(run).upstream(job).has(rule.urn));
     for (const { object } of run.kubernetesObjects()) assert.deepEqual(await schemaErrors(object), [], `${object.kind} ${object.metadata?.name}`);
     assert.deepEqual(evaluatePolicies(run), []);
   });

@@ -221,6 +221,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
       state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END OPENSSH PRIVATE KEY-----\n`;
       state.publicKeyOpenssh = `ssh-rsa AAAAB3Nza${hex(name, 40)} generated\n`;
       state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
+      state.privateKeyPemPkcs8 = `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END PRIVATE KEY-----\n`;
+      break;
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      state.certPem = `-----BEGIN CERTIFICATE-----\nMIIB${hex(`${type}${name}`, 40)}\n-----END CERTIFICATE-----\n`;
+      break;
+    case "tls:index/certRequest:CertRequest":
+      state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nMIIB${hex(name, 40)}\n-----END CERTIFICATE REQUEST-----\n`;
       break;
     case "pulumi:pulumi:StackReference":
       state.outputs = { kubeconfig: mockKubeconfig("referenced") };

@@ -145,15 +145,17 @@ describe("service kit: Workload", () => {
 
     it("passes the policy suite in an ha namespace", () => assert.deepEqual(evaluatePolicies(run), []));
 
-    it("pod anti-affinity on app.kubernetes.io/name, soft or hard", async () => {
+    it("pod anti-affinity, soft or hard, keeps the replicas of a role apart (on app.kubernetes.io/name and the role), not the service's other roles", async () => {
+      const own = { "app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo", "app.kubernetes.io/component": "api" };
       const soft = obj((await render("ha", { antiAffinity: "soft", replicas: 3 })).get("kubernetes:apps/v1:Deployment", "demo-api")).spec.template.spec.affinity;
       const term = soft.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
       assert.equal(term.weight, 100);
-      assert.deepEqual(term.podAffinityTerm, { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "demo" } } });
+      assert.deepEqual(term.podAffinityTerm, { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: own } });
       const hard = obj((await render("ha", { antiAffinity: "hard" })).get("kubernetes:apps/v1:Deployment", "demo-api")).spec.template.spec.affinity;
-      assert.deepEqual(hard.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
-        { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "demo" } } },
-      ]);
+      assert.deepEqual(hard.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: own } }]);
+      // A worker of the same service is not repelled by the api's rule.
+      const worker = { ...own, "app.kubernetes.io/component": "worker" };
+      assert.ok(!selects(hard.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels, worker));
     });
 
     it("one replica only with a documented reason: annotated, no budget that would block drains, no spread", async () => {
@@ -166,7 +168,10 @@ describe("service kit: Workload", () => {
       assert.deepEqual(evaluatePolicies(r), []);
     });
 
-    it("refuses a rollout that could take every replica down", () => refuses(base("ha", { rollout: { maxUnavailable: 2 } }), /rollout.maxUnavailable 2 — less than the 2 replicas/));
+    it("refuses a rollout that could take every replica down, or could not start", async () => {
+      await refuses(base("ha", { rollout: { maxUnavailable: 2 } }), /rollout.maxUnavailable 2 — less than the 2 replicas/);
+      await refuses(base("ha", { rollout: { maxUnavailable: 0 } }), /rollout \{"maxUnavailable":0\} — maxUnavailable or maxSurge above 0/);
+    });
   });
 
   describe("volumes and rollouts", () => {
@@ -197,9 +202,39 @@ describe("service kit: Workload", () => {
       assert.equal(obj(run.get("kubernetes:apps/v1:Deployment", "demo-api")).spec.strategy.type, "RollingUpdate");
     });
 
-    it("Secrets are mounted read-only to the owner by default", async () => {
-      const run = await render("single", { volumes: [{ name: "creds", secretName: "demo-creds" }], container: { ...api, mounts: [{ volume: "creds", path: "/etc/creds", readOnly: true }] } });
-      assert.deepEqual(obj(run.get("kubernetes:apps/v1:Deployment", "demo-api")).spec.template.spec.volumes, [{ name: "creds", secret: { secretName: "demo-creds", defaultMode: 0o400 } }]);
+    it("Secret and ConfigMap files are readable by the pod's non-root user: group-readable with an fsGroup, else readable by all its processes", async () => {
+      const volumes = [
+        { name: "creds", secretName: "demo-creds" },
+        { name: "conf", configMapName: "demo-conf" },
+      ];
+      const mounts = [{ volume: "creds", path: "/etc/creds" }, { volume: "conf", path: "/etc/conf" }];
+      const grouped = obj((await render("single", { fsGroup: 2000, volumes, container: { ...api, mounts } })).get("kubernetes:apps/v1:Deployment", "demo-api")).spec.template.spec;
+      assert.equal(grouped.securityContext.fsGroup, 2000, "the kubelet gives the files this group; every container process holds it");
+      assert.deepEqual(grouped.volumes.map((v: any) => (v.secret ?? v.configMap).defaultMode), [0o440, 0o440]);
+      const plainPod = obj((await render("single", { volumes, container: { ...api, mounts } })).get("kubernetes:apps/v1:Deployment", "demo-api")).spec.template.spec;
+      assert.equal(plainPod.securityContext.fsGroup, undefined);
+      assert.deepEqual(plainPod.volumes.map((v: any) => (v.secret ?? v.configMap).defaultMode), [0o444, 0o444], "root-owned files a non-root user still reads");
+    });
+
+    it("an existing claim is taken as ReadWriteOnce unless said otherwise: Recreate", async () => {
+      const run = await render("single", { volumes: [{ name: "data", claimName: "pre-existing" }], container: { ...api, mounts: [{ volume: "data", path: "/d" }] } });
+      assert.deepEqual(obj(run.get("kubernetes:apps/v1:Deployment", "demo-api")).spec.strategy, { type: "Recreate" });
+      await refuses(base("ha", { volumes: [{ name: "data", claimName: "pre-existing" }], container: { ...api, mounts: [{ volume: "data", path: "/d" }] } }), /volume data can be mounted by one pod at a time/);
+    });
+
+    it("a StatefulSet of several replicas gets a claim per replica, kept when it is deleted or scaled down", async () => {
+      const run = await render("ha", { kind: "StatefulSet", replicas: 3, volumes: [{ name: "data", claim: { size: "5Gi", storageClass: "gp3" } }], container: { ...api, mounts: [{ volume: "data", path: "/d" }] } });
+      const sts = obj(run.get("kubernetes:apps/v1:StatefulSet", "demo-api"));
+      assert.equal(sts.spec.volumeClaimTemplates.length, 1);
+      const t = sts.spec.volumeClaimTemplates[0];
+      assert.deepEqual([t.metadata.name, t.spec.accessModes, t.spec.storageClassName, t.spec.resources.requests.storage], ["data", ["ReadWriteOnce"], "gp3", "5Gi"]);
+      assert.equal(t.metadata.labels["trust-services.io/backup"], "daily", "AWS Backup selects their volumes");
+      assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+      assert.equal(sts.spec.template.spec.volumes, undefined, "the template provides the volume");
+      assert.deepEqual(sts.spec.template.spec.containers[0].volumeMounts, [{ name: "data", mountPath: "/d" }]);
+      assert.equal(run.find("kubernetes:core/v1:PersistentVolumeClaim", "demo-api-data"), undefined);
+      assert.deepEqual(evaluatePolicies(run), []);
+      for (const { object } of run.kubernetesObjects()) assert.deepEqual(await schemaErrors(object), []);
     });
 
     it("a StatefulSet is governed by its first Service", async () => {

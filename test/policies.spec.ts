@@ -74,6 +74,10 @@ describe("policy suite: each rule", () => {
       fires("no-plaintext-secrets", broken((f) => podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[0].env.push({ name: "XROAD_ADMIN_PASSWORD", value: password })), "xroad-primary: secret in plain text at spec.template.spec.containers[0].env");
       fires("no-plaintext-secrets", broken((f) => (inp(f("kubernetes:core/v1:Namespace", "xroad-ns")).metadata.labels.debug = password)), "metadata.labels.debug");
       fires("no-plaintext-secrets", broken(() => undefined, { rawOutputs: { ...prod.rawOutputs, leaked: `token=${password}` } }), "stack outputs: secret in plain text at leaked");
+      // A private key is found even where it travels with a certificate.
+      const key = [...prod.secretStrings()].find((x) => x.includes("PRIVATE KEY"))!;
+      assert.ok(key, "the run holds a generated private key");
+      fires("no-plaintext-secrets", broken(() => undefined, { rawOutputs: { ...prod.rawOutputs, bundle: `-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n${key}` } }), "secret in plain text at bundle");
     });
 
     it("images-pinned", () => {

@@ -12,6 +12,13 @@ import * as path from "path";
 
 const isRoot = process.getuid?.() === 0;
 
+/**
+ * The master password of the test servers: every character RDS master passwords
+ * may hold (components/aws/database.ts: letters, digits and -_.~!#%^*), `#` included,
+ * which an unquoted MySQL option file would read as a comment.
+ */
+export const MASTER_PASSWORD = "Ab1-_.~!#%^*Zz9#end";
+
 function which(cmd: string, extra: string[] = []): string | undefined {
   for (const dir of [...(process.env.PATH ?? "").split(":"), ...extra]) {
     const p = path.join(dir, cmd);
@@ -90,7 +97,7 @@ export async function startPostgres(opts: { extraArgs?: string[] } = {}): Promis
   const proc = isRoot ? spawn("runuser", ["-u", "postgres", "--", postgres, ...args], { stdio: "ignore" }) : spawn(postgres, args, { stdio: "ignore" });
   const superEnv = { PGHOST: "127.0.0.1", PGPORT: String(port), PGUSER: "postgres", PGPASSWORD: "superpassword", PGDATABASE: "postgres" };
   await waitFor(() => spawnSync(psql, ["-X", "-tAc", "select 1"], { env: { ...process.env, ...superEnv } }).status === 0, "PostgreSQL");
-  const master = { user: "master", password: "masterpassword" };
+  const master = { user: "master", password: MASTER_PASSWORD };
   const mk = spawnSync(psql, ["-X", "-v", "ON_ERROR_STOP=1", "-c", `CREATE ROLE master LOGIN CREATEROLE CREATEDB PASSWORD '${master.password}'`], {
     encoding: "utf8",
     env: { ...process.env, ...superEnv },
@@ -124,7 +131,7 @@ export async function startMariadb(): Promise<Server> {
   );
   const root = (sql: string) => spawnSync(mysql, ["--no-defaults", "-uroot", `--socket=${socket}`, "-e", sql], { encoding: "utf8" });
   await waitFor(() => root("select 1").status === 0, "MariaDB");
-  const master = { user: "master", password: "masterpassword" };
+  const master = { user: "master", password: MASTER_PASSWORD };
   const mk = root(`CREATE USER master@'%' IDENTIFIED BY '${master.password}'; GRANT ALL PRIVILEGES ON *.* TO master@'%' WITH GRANT OPTION;`);
   if (mk.status !== 0) throw new Error(`creating the master user failed: ${mk.stderr}`);
   return {

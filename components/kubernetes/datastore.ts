@@ -14,6 +14,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { argError, SQL_IDENTIFIER, SQL_IDENTIFIER_RULE } from "../checks";
 import { appLabels } from "./labels";
 import { PeerArgs, TrafficRuleArgs } from "./network";
 import { MountArgs, ResourcesArgs, SchedulingArgs, VolumeArgs, Workload } from "./workload";
@@ -31,12 +32,11 @@ export interface DataEndpoint {
   database?: pulumi.Input<string>;
   /** User the service connects as (PostgreSQL, MySQL). */
   user?: pulumi.Input<string>;
-  /** Password (secret); absent for a Redis without AUTH. */
+  /**
+   * Password (secret); absent for a Redis without AUTH. A consumer puts it into a
+   * Secret of its own namespace with `credentialsSecret`, whose name and key its pods use.
+   */
   password?: pulumi.Input<string>;
-  /** The Kubernetes Secret that holds the password, its key and namespace (where the store or its provisioning Job runs). */
-  secretName?: pulumi.Input<string>;
-  secretKey?: string;
-  secretNamespace?: pulumi.Input<string>;
   /** Connections are encrypted (and, where the server enforces it, must be). @default false */
   tls?: boolean;
   /** PEM of the CA that signed the server certificate, when TLS is on and the CA is known. */
@@ -48,6 +48,30 @@ export interface DataEndpoint {
   podLabels?: Record<string, string>;
   /** Outside the cluster: the ranges the store's address lies in (for NetworkPolicies). */
   cidrs?: pulumi.Input<string>[];
+}
+
+export interface CredentialsSecretArgs {
+  /** The consumer's namespace (where its pods can mount the Secret). */
+  namespace: pulumi.Input<string>;
+  labels?: Record<string, string>;
+  /** Key of the password. @default "password" */
+  passwordKey?: string;
+  /** Key of the CA certificate (PEM), when the endpoint has one. @default "ca.crt" */
+  caKey?: string;
+  /** Further entries made from the endpoint by the consumer (a DSN, a properties file), secret. */
+  extra?: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * An endpoint's credentials as a Secret in the consumer's own namespace: the one
+ * place its pods read them from (`secretKeyRef`, `envFrom`, a volume), whether
+ * the store runs in the cluster, on RDS / ElastiCache, or elsewhere.
+ */
+export function credentialsSecret(name: string, e: DataEndpoint, args: CredentialsSecretArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+  const data: Record<string, pulumi.Input<string>> = { ...(args.extra ?? {}) };
+  if (e.password !== undefined) data[args.passwordKey ?? "password"] = pulumi.secret(e.password);
+  if (e.caCertificate !== undefined) data[args.caKey ?? "ca.crt"] = e.caCertificate;
+  return new k8s.core.v1.Secret(name, { metadata: { name, namespace: args.namespace, labels: args.labels }, type: "Opaque", stringData: data }, opts);
 }
 
 /** The egress rule a client pod needs to reach an endpoint. */
@@ -147,7 +171,6 @@ const ENGINES: Record<string, EngineSpec> = {
 };
 
 const SINGLE_REPLICA = "an in-cluster store is one server without replication, for topology single; external-db and ha use RDS and ElastiCache";
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface EngineRender {
   env: { name: string; value?: pulumi.Input<string>; secretKey?: string }[];
@@ -186,10 +209,10 @@ function buildStore(
   const database = args.database ?? args.instance.replace(/-/g, "_");
   const user = args.user ?? args.instance.replace(/-/g, "_");
   if (engine !== "redis") {
-    if (!IDENTIFIER.test(database)) throw new Error(`${where}: database ${JSON.stringify(database)} — a lowercase SQL identifier`);
-    if (!IDENTIFIER.test(user)) throw new Error(`${where}: user ${JSON.stringify(user)} — a lowercase SQL identifier`);
+    if (!SQL_IDENTIFIER.test(database)) argError(where, "database", database, SQL_IDENTIFIER_RULE);
+    if (!SQL_IDENTIFIER.test(user)) argError(where, "user", user, SQL_IDENTIFIER_RULE);
   }
-  if (args.clients.length === 0) throw new Error(`${where}: clients [] — at least one client peer (the store admits no one else)`);
+  if (args.clients.length === 0) argError(where, "clients", [], "at least one client peer (the store admits no one else)");
   const child = { parent };
   const password = pulumi.secret(args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child).result);
   const identity = { name: engine, instance: args.instance, component: name };
@@ -267,9 +290,6 @@ function buildStore(
     database: engine === "redis" ? undefined : database,
     user: engine === "redis" ? undefined : user,
     password: r.auth ? password : undefined,
-    secretName: secret.metadata.name,
-    secretKey: "password",
-    secretNamespace: args.namespace,
     tls: args.tls !== undefined,
     caCertificate: args.tls?.caCertificate,
     location: "in-cluster",
@@ -403,9 +423,7 @@ export class RedisStore extends pulumi.ComponentResource {
   public readonly endpoint: DataEndpoint;
 
   constructor(name: string, args: RedisStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    if (args.auth === false && !args.authExemptReason) {
-      throw new Error(`RedisStore ${name}: auth false without authExemptReason — say why the consumer cannot authenticate`);
-    }
+    if (args.auth === false && !args.authExemptReason) argError(`RedisStore ${name}`, "authExemptReason", undefined, "why the consumer cannot authenticate (required with auth false)");
     super("trust-services:index:RedisStore", name, {}, opts);
     const spec = ENGINES.redis;
     const auth = args.auth !== false;

@@ -8,6 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { argError, SQL_IDENTIFIER, SQL_IDENTIFIER_RULE } from "../checks";
 import { DataEndpoint, STORE_IMAGES } from "./datastore";
 import { appLabels } from "./labels";
 import { Task } from "./task";
@@ -39,7 +40,12 @@ export interface DatabaseGrantArgs {
   scheduling?: SchedulingArgs;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,31}$/;
+/** Options beyond the component options. */
+export interface DatabaseGrantOptions extends pulumi.ComponentResourceOptions {
+  /** What must exist before the Job can connect (the instance and the rule that admits the cluster). */
+  instance?: pulumi.Resource;
+}
+
 
 /**
  * PostgreSQL: runs as the master user with `psql -f`; names and the password come
@@ -66,12 +72,15 @@ export const POSTGRES_GRANT_SQL = [
 /**
  * MySQL: the master credentials go into a client options file in /tmp, the SQL
  * into mysql's standard input (printf is a shell builtin: nothing in argv).
- * Names are checked identifiers; the password is generated alphanumeric.
+ * In the options file the password is double-quoted: unquoted, a `#` in it
+ * (RDS master passwords may hold one) would start a comment. Names are checked
+ * identifiers; the service's password is generated alphanumeric.
  */
 export const MYSQL_GRANT_SCRIPT = [
   "set -eu",
   "umask 077",
-  'printf "[client]\\nuser=%s\\npassword=%s\\nhost=%s\\nport=%s\\n" "$MASTER_USER" "$MASTER_PASSWORD" "$DB_HOST" "$DB_PORT" > /tmp/client.cnf',
+  'case "$MASTER_PASSWORD" in *\\"*|*\\\\*) echo "the master password holds a quote or a backslash" >&2; exit 2;; esac',
+  'printf "[client]\\nuser=%s\\npassword=\\"%s\\"\\nhost=%s\\nport=%s\\n" "$MASTER_USER" "$MASTER_PASSWORD" "$DB_HOST" "$DB_PORT" > /tmp/client.cnf',
   'if [ "${DB_TLS:-true}" = "true" ]; then printf "ssl-mode=REQUIRED\\n" >> /tmp/client.cnf; fi',
   "printf \"CREATE DATABASE IF NOT EXISTS \\`%s\\`;\\nCREATE USER IF NOT EXISTS '%s'@'%%' IDENTIFIED BY '%s';\\nALTER USER '%s'@'%%' IDENTIFIED BY '%s';\\nGRANT ALL PRIVILEGES ON \\`%s\\`.* TO '%s'@'%%';\\n\" " +
     '"$SVC_DATABASE" "$SVC_USER" "$SVC_PASSWORD" "$SVC_USER" "$SVC_PASSWORD" "$SVC_DATABASE" "$SVC_USER" | mysql --defaults-extra-file=/tmp/client.cnf',
@@ -84,36 +93,40 @@ export class DatabaseGrant extends pulumi.ComponentResource {
   /** The service's endpoint: the instance, its own database, role and password. */
   public readonly endpoint: DataEndpoint;
 
-  constructor(name: string, args: DatabaseGrantArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("trust-services:index:DatabaseGrant", name, {}, opts);
+  constructor(name: string, args: DatabaseGrantArgs, opts?: DatabaseGrantOptions) {
+    const { instance, ...componentOpts } = opts ?? {};
+    super("trust-services:index:DatabaseGrant", name, {}, componentOpts);
     const where = `DatabaseGrant ${name}`;
-    if (!["postgres", "mysql"].includes(args.engine)) throw new Error(`${where}: engine ${JSON.stringify(args.engine)} — postgres or mysql`);
-    if (!IDENTIFIER.test(args.database)) throw new Error(`${where}: database ${JSON.stringify(args.database)} — a lowercase SQL identifier of at most 32 characters`);
-    if (!IDENTIFIER.test(args.user)) throw new Error(`${where}: user ${JSON.stringify(args.user)} — a lowercase SQL identifier of at most 32 characters`);
+    if (!["postgres", "mysql"].includes(args.engine)) argError(where, "engine", args.engine, "postgres or mysql");
+    if (!SQL_IDENTIFIER.test(args.database)) argError(where, "database", args.database, SQL_IDENTIFIER_RULE);
+    if (!SQL_IDENTIFIER.test(args.user)) argError(where, "user", args.user, SQL_IDENTIFIER_RULE);
     const tls = args.tls ?? true;
     const postgres = args.engine === "postgres";
     const child = { parent: this };
     const password = pulumi.secret(new random.RandomPassword(`${name}-password`, { length: 32, special: false }, child).result);
     const identity = { name: "database-grant", instance: args.instance, component: name };
 
+    // The service's password, and apart from it the instance's master password (read by this Job only).
     const secret = new k8s.core.v1.Secret(
       name,
+      { metadata: { name, namespace: args.namespace, labels: appLabels(identity) }, type: "Opaque", stringData: { password } },
+      child,
+    );
+    const master = new k8s.core.v1.Secret(
+      `${name}-master`,
       {
-        metadata: { name, namespace: args.namespace, labels: appLabels(identity) },
+        metadata: { name: `${name}-master`, namespace: args.namespace, labels: appLabels(identity) },
         type: "Opaque",
-        stringData: { password, "master-password": pulumi.secret(args.masterPassword) },
+        stringData: { password: pulumi.secret(args.masterPassword) },
       },
       child,
     );
     const script = postgres
       ? new k8s.core.v1.ConfigMap(`${name}-sql`, { metadata: { name: `${name}-sql`, namespace: args.namespace, labels: appLabels(identity) }, data: { "grant.sql": POSTGRES_GRANT_SQL } }, child)
       : undefined;
-    const fromSecret = (envName: string, key: string) => ({ name: envName, secretName: secret.metadata.name, secretKey: key });
-    const common = [
-      { name: "SVC_DATABASE", value: args.database },
-      { name: "SVC_USER", value: args.user },
-      fromSecret("SVC_PASSWORD", "password"),
-    ];
+    const own = { name: "SVC_PASSWORD", secretName: secret.metadata.name, secretKey: "password" };
+    const masterPassword = (envName: string) => ({ name: envName, secretName: master.metadata.name, secretKey: "password" });
+    const common = [{ name: "SVC_DATABASE", value: args.database }, { name: "SVC_USER", value: args.user }, own];
     const task = new Task(
       name,
       {
@@ -130,7 +143,7 @@ export class DatabaseGrant extends pulumi.ComponentResource {
                 { name: "PGHOST", value: args.host },
                 { name: "PGPORT", value: pulumi.output(args.port).apply(String) },
                 { name: "PGUSER", value: args.masterUser },
-                fromSecret("PGPASSWORD", "master-password"),
+                masterPassword("PGPASSWORD"),
                 { name: "PGDATABASE", value: "postgres" },
                 { name: "PGSSLMODE", value: tls ? "require" : "prefer" },
                 { name: "PGCONNECT_TIMEOUT", value: "10" },
@@ -141,7 +154,7 @@ export class DatabaseGrant extends pulumi.ComponentResource {
                 { name: "DB_PORT", value: pulumi.output(args.port).apply(String) },
                 { name: "DB_TLS", value: String(tls) },
                 { name: "MASTER_USER", value: args.masterUser },
-                fromSecret("MASTER_PASSWORD", "master-password"),
+                masterPassword("MASTER_PASSWORD"),
                 ...common,
               ],
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
@@ -152,7 +165,8 @@ export class DatabaseGrant extends pulumi.ComponentResource {
         allowTo: [{ peers: [{ cidrs: args.cidrs ?? ["0.0.0.0/0"] }], ports: [args.port] }],
         scheduling: args.scheduling,
       },
-      child,
+      // The Job connects once the instance, and the rule that admits the cluster, exist.
+      { parent: this, dependsOn: instance ? [instance] : undefined },
     );
     // The names resolve once the Job has run: a service that reads them starts after its grant exists.
     this.endpoint = {
@@ -162,9 +176,6 @@ export class DatabaseGrant extends pulumi.ComponentResource {
       database: task.done.apply(() => args.database),
       user: task.done.apply(() => args.user),
       password,
-      secretName: secret.metadata.name,
-      secretKey: "password",
-      secretNamespace: args.namespace,
       tls,
       location: "managed",
       cidrs: args.cidrs,

@@ -40,7 +40,8 @@ export class Task extends pulumi.ComponentResource {
           template: pod.template,
         },
       },
-      pod.childOpts({ dependsOn: componentOpts.dependsOn }),
+      // Pulumi waits for the Job: as long as its deadline allows, plus its retries' backoff.
+      pod.childOpts({ dependsOn: componentOpts.dependsOn, customTimeouts: { create: `${Math.ceil((args.activeDeadlineSeconds ?? 900) / 60) + 10}m`, update: `${Math.ceil((args.activeDeadlineSeconds ?? 900) / 60) + 10}m` } }),
     );
     this.done = job.metadata.name;
     this.registerOutputs({ done: this.done });

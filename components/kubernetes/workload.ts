@@ -18,10 +18,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { argError, isPinnedImage } from "../checks";
 import { appLabels, selectorLabels } from "./labels";
 import { POD_SECURITY_LEVELS, SINGLE_REPLICA_REASON } from "./namespace";
 import { networkPolicy, TrafficRuleArgs } from "./network";
 import { dataClaim } from "./storage";
+import { BACKUP_LABEL_KEY, BACKUP_TAG_VALUE } from "../aws/common";
 
 export interface ResourceListArgs {
   /** CPU, e.g. "500m" or "2". */
@@ -104,7 +106,7 @@ export interface MountArgs {
   volume: string;
   path: string;
   subPath?: string;
-  /** @default false (true for Secret and ConfigMap volumes) */
+  /** @default false (Secret and ConfigMap volumes are read-only whatever this says) */
   readOnly?: boolean;
 }
 
@@ -133,13 +135,17 @@ export interface VolumeArgs {
   claim?: ClaimArgs;
   /** An existing PersistentVolumeClaim. */
   claimName?: pulumi.Input<string>;
-  /** Access mode of the existing claim: "ReadWriteOnce" makes the rollout Recreate. @default "ReadWriteMany" */
+  /** Access mode of the existing claim: "ReadWriteOnce" makes the rollout Recreate. @default "ReadWriteOnce" */
   claimAccessMode?: string;
   secretName?: pulumi.Input<string>;
   configMapName?: pulumi.Input<string>;
   /** Keys of the Secret or ConfigMap to project (all when absent). */
   items?: KeyToPathArgs[];
-  /** Mode of projected files. @default 0o400 for Secrets */
+  /**
+   * Mode of projected files. @default 0o440 when the pod has an fsGroup (the kubelet
+   * gives the files that group, which every container process holds), else 0o444
+   * (the files belong to root; a non-root process must still read them)
+   */
   defaultMode?: number;
   /** Scratch space that lives as long as the pod. */
   emptyDir?: boolean;
@@ -322,9 +328,7 @@ export function podSecurityFor(containers: ContainerArgs[]): { level: string; re
   return { level, reasons };
 }
 
-function fail(where: string, key: string, value: unknown, allowed: string): never {
-  throw new Error(`${where}: ${key} ${JSON.stringify(value)} — ${allowed}`);
-}
+const fail = argError;
 
 function renderProbe(p: ProbeArgs | undefined, ports: PortArgs[], where: string): k8s.types.input.core.v1.Probe | undefined {
   if (!p) return undefined;
@@ -388,9 +392,7 @@ function renderContainer(c: ContainerArgs, name: string, longRunning: boolean, w
       if (!r?.[kind]?.[res]) fail(w, `resources.${kind}.${res}`, undefined, "required for every container");
     }
   }
-  if (/:latest$/.test(c.image) || !(/@sha256:[0-9a-f]{64}$/.test(c.image) || /:[\w][\w.-]*$/.test(c.image.split("/").pop() ?? ""))) {
-    fail(w, "image", c.image, "a pinned tag (not latest) or a digest");
-  }
+  if (!isPinnedImage(c.image)) fail(w, "image", c.image, "a pinned tag (not latest) or a digest");
   if (longRunning) {
     if (!c.probes?.liveness) fail(w, "probes.liveness", undefined, "required for a long-running container");
     if (ports.length > 0 && !c.probes?.readiness) fail(w, "probes.readiness", undefined, "required for a container that serves ports");
@@ -425,6 +427,8 @@ export interface RenderedPod {
   template: k8s.types.input.core.v1.PodTemplateSpec;
   /** Volumes that one pod at a time may mount (ReadWriteOnce claims, host paths). */
   exclusiveVolumes: string[];
+  /** Claims for each replica of a StatefulSet (when `perReplicaClaims`). */
+  claimTemplates: k8s.types.input.core.v1.PersistentVolumeClaim[];
   childOpts: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
 }
 
@@ -444,6 +448,8 @@ export function renderPod(
     restartPolicy?: string;
     affinity?: k8s.types.input.core.v1.Affinity;
     spread?: (selector: Record<string, string>) => k8s.types.input.core.v1.TopologySpreadConstraint[];
+    /** A StatefulSet of several replicas: each `claim` becomes one claim per replica (volumeClaimTemplates). */
+    perReplicaClaims?: boolean;
   },
 ): RenderedPod {
   const volumes = args.volumes ?? [];
@@ -458,20 +464,31 @@ export function renderPod(
     ...extra,
   });
 
-  // A ReadWriteOnce claim or a host path belongs to one pod at a time.
+  // A ReadWriteOnce claim or a host path belongs to one pod at a time (per-replica claims are each one pod's).
   const exclusiveVolumes = volumes
     .filter(
       (v) =>
         v.hostPath !== undefined ||
-        (v.claim && (v.claim.accessMode ?? "ReadWriteOnce") === "ReadWriteOnce") ||
-        (v.claimName !== undefined && v.claimAccessMode === "ReadWriteOnce"),
+        (v.claim && !opts.perReplicaClaims && (v.claim.accessMode ?? "ReadWriteOnce") === "ReadWriteOnce") ||
+        (v.claimName !== undefined && (v.claimAccessMode ?? "ReadWriteOnce") === "ReadWriteOnce"),
     )
     .map((v) => v.name);
+  const claimTemplates: k8s.types.input.core.v1.PersistentVolumeClaim[] = [];
+  // Secret and ConfigMap files belong to root: readable by the pod's group when it has one, else by all its processes.
+  const projectedMode = args.fsGroup !== undefined ? 0o440 : 0o444;
 
   // --- Volumes (claims created here are labelled for backup and kept in production).
   const renderedVolumes = volumes.map((v): k8s.types.input.core.v1.Volume => {
     const sources = [v.claim, v.claimName, v.secretName, v.configMapName, v.emptyDir || undefined, v.hostPath].filter((x) => x !== undefined).length;
     if (sources !== 1) fail(where, `volume ${v.name}`, "(several or no sources)", "exactly one of claim, claimName, secretName, configMapName, emptyDir or hostPath");
+    if (v.claim && opts.perReplicaClaims) {
+      // Claims `<volume>-<workload>-<ordinal>`, labelled for backup; the StatefulSet keeps them when it is deleted or scaled down.
+      claimTemplates.push({
+        metadata: { name: v.name, labels: { ...labels, [BACKUP_LABEL_KEY]: BACKUP_TAG_VALUE } },
+        spec: { accessModes: [v.claim.accessMode ?? "ReadWriteOnce"], storageClassName: v.claim.storageClass, resources: { requests: { storage: v.claim.size } } },
+      });
+      return { name: "" }; // provided by the template, not a pod volume
+    }
     if (v.claim) {
       const claim = dataClaim(`${name}-${v.name}`, {
         namespace: args.namespace,
@@ -486,8 +503,8 @@ export function renderPod(
       return { name: v.name, persistentVolumeClaim: { claimName: claim.metadata.name } };
     }
     if (v.claimName !== undefined) return { name: v.name, persistentVolumeClaim: { claimName: v.claimName } };
-    if (v.secretName !== undefined) return { name: v.name, secret: { secretName: v.secretName, items: v.items, defaultMode: v.defaultMode ?? 0o400 } };
-    if (v.configMapName !== undefined) return { name: v.name, configMap: { name: v.configMapName, items: v.items, defaultMode: v.defaultMode } };
+    if (v.secretName !== undefined) return { name: v.name, secret: { secretName: v.secretName, items: v.items, defaultMode: v.defaultMode ?? projectedMode } };
+    if (v.configMapName !== undefined) return { name: v.name, configMap: { name: v.configMapName, items: v.items, defaultMode: v.defaultMode ?? projectedMode } };
     if (v.hostPath !== undefined) return { name: v.name, hostPath: { path: v.hostPath, type: "DirectoryOrCreate" } };
     return { name: v.name, emptyDir: { sizeLimit: v.sizeLimit } };
   });
@@ -524,7 +541,7 @@ export function renderPod(
     topologySpreadConstraints: opts.spread?.(selector),
     initContainers: initContainers.length ? initContainers : undefined,
     containers,
-    volumes: renderedVolumes.length ? renderedVolumes : undefined,
+    volumes: renderedVolumes.some((v) => v.name) ? renderedVolumes.filter((v) => v.name) : undefined,
   };
 
   // --- NetworkPolicies for this role's own traffic.
@@ -534,7 +551,7 @@ export function renderPod(
   if (args.allowTo?.length) {
     networkPolicy(`${name}-egress`, { policyName: `${name}-egress`, namespace: args.namespace, podLabels: selector, egress: args.allowTo, labels }, childOpts());
   }
-  return { selector, labels, template: { metadata: { labels: { ...labels, ...(args.podLabels ?? {}) } }, spec }, exclusiveVolumes, childOpts };
+  return { selector, labels, template: { metadata: { labels: { ...labels, ...(args.podLabels ?? {}) } }, spec }, exclusiveVolumes, claimTemplates, childOpts };
 }
 
 /**
@@ -572,15 +589,20 @@ export class Workload extends pulumi.ComponentResource {
     if (spread && (rollout.maxUnavailable ?? 1) >= replicas) {
       fail(where, "rollout.maxUnavailable", rollout.maxUnavailable, `less than the ${replicas} replicas, so the rollout keeps serving`);
     }
-    const term = (key: string) => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { [key]: args.app } } });
+    if ((rollout.maxUnavailable ?? 1) === 0 && (rollout.maxSurge ?? 0) === 0) {
+      fail(where, "rollout", rollout, "maxUnavailable or maxSurge above 0 (with both 0 a rollout cannot start)");
+    }
+    // Apart from the other replicas of this role (name, instance and component): other roles of the service may share a node.
+    const term = () => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels({ name: args.app, instance: args.instance, component: args.component }) } });
     const pod = renderPod(this, name, where, args, {
       adoptFrom,
       longRunning: true,
+      perReplicaClaims: kind === "StatefulSet" && replicas > 1,
       affinity:
         antiAffinity === "hard"
-          ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term("app.kubernetes.io/name")] } }
+          ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term()] } }
           : antiAffinity === "soft"
-            ? { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term("app.kubernetes.io/name") }] } }
+            ? { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term() }] } }
             : undefined,
       // In ha the replicas must spread: a zone or a node outage never takes them all.
       spread: spread
@@ -652,6 +674,9 @@ export class Workload extends pulumi.ComponentResource {
             updateStrategy: { type: "RollingUpdate" },
             minReadySeconds: args.minReadySeconds,
             template: pod.template,
+            volumeClaimTemplates: pod.claimTemplates.length ? pod.claimTemplates : undefined,
+            // Per-replica claims outlive the StatefulSet and a scale-down: they hold data.
+            persistentVolumeClaimRetentionPolicy: pod.claimTemplates.length ? { whenDeleted: "Retain", whenScaled: "Retain" } : undefined,
           },
         },
         controllerOpts,

@@ -215,9 +215,12 @@ const tlsRequired: Rule = {
   },
 };
 
-/** Every string that was secret in this run, long enough to search for. */
+/** Public by nature, though they often travel in a Secret beside a key: certificates and public keys. */
+const PUBLIC_PEM = /^\s*-----BEGIN (CERTIFICATE|PUBLIC KEY)-----[^]*-----END \1-----\s*$/;
+
+/** Every string that was secret in this run, long enough to search for (certificates and public keys aside). */
 function secretNeedles(run: Run): string[] {
-  return [...run.secretStrings()].filter((s) => s.length >= 8);
+  return [...run.secretStrings()].filter((s) => s.length >= 8 && !(PUBLIC_PEM.test(s) && !s.includes("PRIVATE KEY")));
 }
 
 function leaks(value: unknown, needles: string[], path: string, found: string[]): void {

@@ -17,7 +17,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { podIdentityRole } from "../../aws/common";
 import { formerly } from "../../types";
-import { DataEndpoint, egressTo } from "../../kubernetes/datastore";
+import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { appLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
@@ -268,13 +268,17 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     const otherSuperuser = db !== undefined && db.user !== undefined && db.user !== "postgres";
     if (db) {
       const password = pulumi.secret(db.password ?? "");
-      const data: Record<string, pulumi.Input<string>> = { XROAD_DB_PWD: password };
-      if (otherSuperuser) {
-        data["xroad.properties"] = pulumi.secret(pulumi.interpolate`postgres.connection.user = ${dbUser}\npostgres.connection.password = ${password}\n`);
-      }
-      databaseSecret = new k8s.core.v1.Secret(
+      databaseSecret = credentialsSecret(
         `${name}-database`,
-        { metadata: { name: `${name}-database`, namespace, labels: identityLabels("credentials") }, type: "Opaque", stringData: data },
+        db,
+        {
+          namespace,
+          labels: identityLabels("credentials"),
+          passwordKey: "XROAD_DB_PWD",
+          extra: otherSuperuser
+            ? { "xroad.properties": pulumi.secret(pulumi.interpolate`postgres.connection.user = ${dbUser}\npostgres.connection.password = ${password}\n`) }
+            : {},
+        },
         child,
       );
       this.secretNames.database = `${name}-database`;
