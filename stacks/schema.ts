@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { z } from "zod";
+import { isPinnedImage, SQL_IDENTIFIER, SQL_IDENTIFIER_RULE } from "../components/checks";
 
 export const TOPOLOGIES = ["single", "external-db", "ha"] as const;
 export const topology = z.enum(TOPOLOGIES);
@@ -117,14 +118,14 @@ export function cacheCreateDefaults(): NonNullable<CacheSettings["create"]> {
   return { nodeType: "cache.t4g.small", engineVersion: "7.1" };
 }
 
-/** Name of a shared instance in `trust-services:databases`. */
-export const sharedName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { message: "a name such as main (lowercase letters, digits, '-')" });
-
-/** A pinned image reference: a tag other than latest, or a digest. */
-export const pinnedImage = z
+/** Name of a shared instance in `trust-services:databases` (it names an RDS instance: no double or trailing '-'). */
+export const sharedName = z
   .string()
-  .regex(/^[^:@\s]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { message: "a pinned image reference (repository:tag or @sha256 digest)" })
-  .refine((i) => !i.endsWith(":latest"), { message: "a pinned image, not :latest" });
+  .max(30)
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { message: "a name such as main (lowercase letters and digits, single '-' between them)" });
+
+/** A pinned image reference: `[registry[:port]/]repository:tag` (not latest) or a digest. */
+export const pinnedImage = z.string().refine(isPinnedImage, { message: "a pinned image reference (repository:tag other than latest, or @sha256 digest)" });
 
 /** An in-cluster store (topology single). */
 const inClusterStore = z.strictObject({
@@ -155,7 +156,7 @@ export function databaseBlock(defaults: {
         port: z.number().int().min(1).max(65535).default(defaults.port).describe("Database port."),
         user: z.string().min(1).default(defaults.user).describe("User the service connects as (for X-Road: a superuser)."),
         password: secretString.describe("Its password; set with `pulumi config set --path --secret`."),
-        database: z.string().regex(/^[A-Za-z_][\w$-]{0,62}$/, { message: "a database name" }).optional().describe("Database name (default: the service's)."),
+        database: z.string().regex(SQL_IDENTIFIER, { message: SQL_IDENTIFIER_RULE }).optional().describe("Database name (default: the service's)."),
         tls: z.boolean().default(true).describe("The server takes TLS connections."),
         cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the database's address lies (egress NetworkPolicy)."),
       })
@@ -213,24 +214,43 @@ export const sharedDatabases = z
         engine: z.enum(["postgres", "mysql"]).describe("postgres or mysql."),
         ...rdsCreate({ engineVersion: "", engineVersionPattern: /^(\d+(\.\d+){0,2})?$/, engineVersionRule: 'a version such as "16" or "8.4"' }).shape,
       })
+      .superRefine((d, ctx) => {
+        const ok = d.engine === "postgres" ? /^(1[3-9])(\.\d+)?$/ : /^8\.\d+(\.\d+)?$/;
+        if (d.engineVersion && !ok.test(d.engineVersion)) {
+          ctx.addIssue({ code: "custom", path: ["engineVersion"], message: d.engine === "postgres" ? 'a PostgreSQL version RDS runs, "13" to "19" (or "16.x")' : 'a MySQL 8 version such as "8.4" or "8.0.40"' });
+        }
+      })
       .transform((d) => ({ ...d, engineVersion: d.engineVersion || (d.engine === "postgres" ? "16" : "8.4") })),
   )
   .default({});
 
 export type SharedDatabaseSettings = z.output<typeof sharedDatabases>[string];
 
-/** Where a service's pods may run (passed to every pod it creates). */
+const LABEL_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Where a service's pods may run (passed to every pod it creates); refused here where the API server would refuse it. */
 export const schedulingBlock = z.strictObject({
-  nodeSelector: z.record(z.string().min(1), z.string()).optional().describe("Node labels the pods require."),
+  nodeSelector: z
+    .record(z.string().regex(LABEL_NAME, { message: "a label key such as pool or example.org/pool" }), z.string().regex(LABEL_VALUE, { message: "a label value (63 characters of letters, digits, '-', '_', '.')" }))
+    .optional()
+    .describe("Node labels the pods require."),
   tolerations: z
     .array(
-      z.strictObject({
-        key: z.string().optional(),
-        operator: z.enum(["Equal", "Exists"]).optional(),
-        value: z.string().optional(),
-        effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
-        tolerationSeconds: z.number().int().min(0).optional(),
-      }),
+      z
+        .strictObject({
+          key: z.string().regex(LABEL_NAME, { message: "a taint key" }).optional(),
+          operator: z.enum(["Equal", "Exists"]).optional(),
+          value: z.string().regex(LABEL_VALUE, { message: "a taint value" }).optional(),
+          effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+          tolerationSeconds: z.number().int().min(0).optional(),
+        })
+        .superRefine((t, ctx) => {
+          const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+          if (t.operator === "Exists" && t.value) issue("value", "no value with operator Exists");
+          if (!t.key && t.operator !== "Exists") issue("operator", "Exists when no key is given (it tolerates every taint)");
+          if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute") issue("tolerationSeconds", "only with effect NoExecute");
+        }),
     )
     .optional()
     .describe("Taints the pods tolerate."),

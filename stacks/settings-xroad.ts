@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { DataNeed } from "./needs";
-import { byteQuantity, cidr, databaseBlock, DatabaseSettings, kubernetesName, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
+import { byteQuantity, cidr, databaseBlock, DatabaseSettings, kubernetesName, pinnedImage, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 
 export const XROAD_COUNTRIES = ["fi", "ee", "fo", "is"] as const;
 
@@ -93,9 +93,7 @@ export const xroadBlock = z.strictObject({
       enabled: z.boolean().optional().describe("Ship `/var/lib/xroad` archives to S3 with SSE-KMS (default: on when the cluster is created)."),
       interval: duration.default("6h").describe("How often the archiver syncs (matches X-Road's 6-hourly archiving)."),
       prefix: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, { message: "an S3 key prefix such as xroad/archives" }).default("xroad").describe("Key prefix in the bucket."),
-      image: z.string().regex(/^[^:@\s]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { message: "a pinned image reference" })
-        .refine((i) => !i.endsWith(":latest"), { message: "a pinned image, not :latest" })
-        .default("amazon/aws-cli:2.27.50").describe("AWS CLI image of the archiver container."),
+      image: pinnedImage.default("amazon/aws-cli:2.27.50").describe("AWS CLI image of the archiver container."),
     })
     .prefault({})
     .describe("Message-log and backup archives to S3 (seed §8)."),

@@ -42,8 +42,8 @@ const clusterCreate = z.strictObject({
         .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "an EC2 instance type such as m6i.large" }))
         .min(1)
         .default(["m6i.xlarge"])
-        .describe("EC2 instance types of the managed node group (4 vCPU or more: an X-Road pod requests 2 CPUs)."),
-      min: z.number().int().min(1).max(100).default(2).describe("Minimum node count."),
+        .describe("EC2 instance types of the managed node group (4 vCPU or more: an X-Road pod requests 2 CPUs; m6i.2xlarge by default when a service runs in ha)."),
+      min: z.number().int().min(1).max(100).default(2).describe("Minimum node count (3 by default when a service runs in ha)."),
       desired: z.number().int().min(1).max(100).default(3).describe("Desired node count."),
       max: z.number().int().min(1).max(100).default(6).describe("Maximum node count."),
       diskSize: z.number().int().min(20).max(16384).default(50).describe("Node root volume in GiB."),
@@ -398,6 +398,7 @@ export function parseSettings(
   if (!result.success) throw new SettingsError(formatIssues(raw, result.error.issues));
   const s = result.data;
   fillNeedDefaults(needsOf(s));
+  haNodeDefaults(raw, s);
   const usesAws =
     s.cluster.create !== undefined ||
     Object.keys(s.databases).length > 0 ||
@@ -408,6 +409,29 @@ export function parseSettings(
     ]);
   }
   return { ...s, project: runtime.project, stack: runtime.stack, region: runtime.region, usesAws };
+}
+
+/** The node group a stack with a service in ha gets when it names none: the prod example's, sized by the `schedulable` rule. */
+export const HA_NODES = { instanceTypes: ["m6i.2xlarge"], min: 3, desired: 3, max: 6 };
+
+/**
+ * In ha the replicas must fit with one node lost: a created cluster whose
+ * settings leave the node group's size or instance types out gets the ha
+ * defaults for what they leave out (when the counts it gives stay in order).
+ */
+function haNodeDefaults(raw: Record<string, unknown>, s: RawSettings): void {
+  const create = s.cluster.create;
+  const ha = s.topology === "ha" || SERVICE_KEYS.some((k) => s[k] && topologyOf(s, s[k]!) === "ha");
+  if (!create || !ha) return;
+  const given = (((raw.cluster as Record<string, unknown> | undefined)?.create as Record<string, unknown> | undefined)?.nodes ?? {}) as Record<string, unknown>;
+  const n = create.nodes;
+  if (given.instanceTypes === undefined) n.instanceTypes = [...HA_NODES.instanceTypes];
+  const next = {
+    min: given.min === undefined ? Math.max(n.min, HA_NODES.min) : n.min,
+    desired: given.desired === undefined ? Math.max(n.desired, HA_NODES.desired) : n.desired,
+    max: given.max === undefined ? Math.max(n.max, HA_NODES.max) : n.max,
+  };
+  if (next.min <= next.desired && next.desired <= next.max) Object.assign(n, next);
 }
 
 /**

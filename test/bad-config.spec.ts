@@ -113,6 +113,15 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["a given database CIDR that is a hostname", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { given: { host: "db", password: { secure: "v1:x" }, cidrs: ["db.example.com"] } } } }, "trust-services:xroad.database.given.cidrs[0]"],
   ["a toleration effect Kubernetes does not have", { ...REGION, "trust-services:xroad": { scheduling: { tolerations: [{ key: "dedicated", effect: "NoExecuteNow" }] } } }, "trust-services:xroad.scheduling.tolerations[0].effect"],
   ["a node selector given as a list", { ...REGION, "trust-services:xroad": { scheduling: { nodeSelector: ["pool=trust"] } } }, "trust-services:xroad.scheduling.nodeSelector"],
+  ["a node selector key with spaces", { ...REGION, "trust-services:xroad": { scheduling: { nodeSelector: { "node pool": "trust" } } } }, "trust-services:xroad.scheduling.nodeSelector.node pool"],
+  ["a toleration with a value and operator Exists", { ...REGION, "trust-services:xroad": { scheduling: { tolerations: [{ key: "dedicated", operator: "Exists", value: "trust" }] } } }, "trust-services:xroad.scheduling.tolerations[0].value"],
+  ["tolerationSeconds for a NoSchedule taint", { ...REGION, "trust-services:xroad": { scheduling: { tolerations: [{ key: "dedicated", effect: "NoSchedule", tolerationSeconds: 60 }] } } }, "trust-services:xroad.scheduling.tolerations[0].tolerationSeconds"],
+  ["a toleration without key that is not Exists", { ...REGION, "trust-services:xroad": { scheduling: { tolerations: [{ value: "trust", effect: "NoSchedule" }] } } }, "trust-services:xroad.scheduling.tolerations[0].operator"],
+  ["a shared instance name with a double hyphen (no RDS identifier)", { ...REGION, "trust-services:databases": { "a--b": { engine: "postgres" } } }, "trust-services:databases.a--b"],
+  ["a shared instance name ending in a hyphen", { ...REGION, "trust-services:databases": { "main-": { engine: "postgres" } } }, "trust-services:databases.main-"],
+  ["a MySQL instance at PostgreSQL's version", { ...REGION, "trust-services:databases": { main: { engine: "mysql", engineVersion: "16" } } }, "trust-services:databases.main.engineVersion"],
+  ["a PostgreSQL instance at MySQL's version", { ...REGION, "trust-services:databases": { main: { engine: "postgres", engineVersion: "8.4" } } }, "trust-services:databases.main.engineVersion"],
+  ["a given database name with capitals and a dash", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { given: { host: "db", password: { secure: "v1:x" }, database: "X-Road" } } } }, "trust-services:xroad.database.given.database"],
 ];
 
 describe("bad-input corpus", () => {

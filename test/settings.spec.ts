@@ -89,7 +89,7 @@ describe("settings", () => {
     it("unknown enum word in a service", () => assertProblem({ xroad: { variant: "mini" } }, "xroad.variant", '"mini"', '"slim" | "full"'));
     it("log retention not a CloudWatch value", () => assertProblem({ monitoring: { logRetentionDays: 10 } }, "monitoring.logRetentionDays", "10", "one of 1 | 3 | 5 | 7 | 14"));
     it("an image version set to latest", () => assertProblem({ xroad: { version: "latest" } }, "xroad.version", '"latest"', "X-Road 7 release"));
-    it("an archiver image set to latest", () => assertProblem({ xroad: { archive: { image: "amazon/aws-cli:latest" } } }, "xroad.archive.image", "not :latest"));
+    it("an archiver image set to latest", () => assertProblem({ xroad: { archive: { image: "amazon/aws-cli:latest" } } }, "xroad.archive.image", "other than latest"));
     it("an X-Road version older than 7.8.0", () => assertProblem({ xroad: { version: "7.4.2" } }, "xroad.version", "7.8.0 or newer"));
     it("a malformed CIDR", () => assertProblem({ cluster: { create: { publicAccessCidrs: ["203.0.113.0/33"] } } }, "cluster.create.publicAccessCidrs[0]", "IPv4 CIDR"));
     it("a malformed quantity", () => assertProblem({ xroad: { storage: { dataSize: "10GB" } } }, "xroad.storage.dataSize", '"10GB"', "binary unit"));
@@ -142,6 +142,22 @@ describe("settings", () => {
   });
 
   describe("valid combinations", () => {
+    it("a service in ha gets a node group that holds it with a node lost, unless the stack sizes its own", () => {
+      const ha = parseSettings({ topology: "ha", xroad: {} }, RUNTIME);
+      assert.deepEqual(ha.cluster.create?.nodes, { instanceTypes: ["m6i.2xlarge"], min: 3, desired: 3, max: 6, diskSize: 50, capacityType: "ON_DEMAND" });
+      const own = parseSettings({ topology: "ha", cluster: { create: { nodes: { instanceTypes: ["m6i.4xlarge"], min: 2, desired: 2, max: 3 } } }, xroad: {} }, RUNTIME);
+      assert.deepEqual([own.cluster.create?.nodes.instanceTypes, own.cluster.create?.nodes.min], [["m6i.4xlarge"], 2], "what a stack says stays");
+      const single = parseSettings({ xroad: {} }, RUNTIME);
+      assert.deepEqual([single.cluster.create?.nodes.instanceTypes, single.cluster.create?.nodes.min], [["m6i.xlarge"], 2]);
+    });
+
+    it("image references of a mirror: a registry with a port, a tag with a digest", () => {
+      for (const image of ["mirror.example.org:5000/aws-cli:2.27.50", `amazon/aws-cli:2.27.50@sha256:${"a".repeat(64)}`, `amazon/aws-cli@sha256:${"b".repeat(64)}`]) {
+        assert.equal(parseSettings({ xroad: { archive: { image } } }, RUNTIME).xroad?.archive.image, image);
+      }
+      assert.ok(problems({ xroad: { archive: { image: "mirror.example.org:5000/aws-cli" } } }).some((l) => l.startsWith("trust-services:xroad.archive.image:")), "a port is no tag");
+    });
+
     it("an existing cluster with a kubeconfig and a given database runs ha", () => {
       const s = parseSettings(
         {
