@@ -35,11 +35,13 @@ export {
   ResourcesArgs,
   ResourceListArgs,
   podSecurityFor,
+  podSecurityLevel,
 } from "./kubernetes/workload";
 export { Task, TaskArgs } from "./kubernetes/task";
 export { networkPolicy, podIdentityAgent, cidrRule, PeerArgs, TrafficRuleArgs, NetworkPolicyArgs, POD_IDENTITY_AGENT } from "./kubernetes/network";
-export { PostgresStore, MysqlStore, RedisStore, DataStoreArgs, RedisStoreArgs, DataStoreTlsArgs, DataEndpoint, egressTo, STORE_IMAGES } from "./kubernetes/datastore";
-export { DatabaseGrant, DatabaseGrantArgs } from "./kubernetes/grant";
+export { PostgresStore, MysqlStore, RedisStore, DataStoreArgs, RedisStoreArgs, DataStoreTlsArgs, DataEndpoint, egressTo, credentialsSecret, CredentialsSecretArgs, STORE_IMAGES } from "./kubernetes/datastore";
+export { DatabaseGrant, DatabaseGrantArgs, DatabaseGrantOptions } from "./kubernetes/grant";
+export { CertificateAuthority, CertificateAuthorityArgs, IssuedCertificate } from "./kubernetes/certificates";
 export {
   XRoadSecurityServer,
   XRoadSecurityServerArgs,

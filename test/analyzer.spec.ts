@@ -134,7 +134,11 @@ describe("components every Pulumi language can use (the component analyzer)", fu
       const inputs = JSON.parse(JSON.stringify(r.properties).replace(/\$\{databasePassword\}/g, "MOCKSECRET-yaml-db-password"));
       let state: Record<string, unknown> = {};
       const run = await runWith(async () => {
-        const result = await provider.construct(name, r.type, inputs, {});
+        // The example's `options.providers` as the engine hands them to Construct.
+        const k8s = require("@pulumi/kubernetes");
+        const cluster = new k8s.Provider("cluster", { kubeconfig: "{}" });
+        assert.deepEqual(Object.keys(program.resources.xroad.options.providers), ["kubernetes"]);
+        const result = await provider.construct(name, r.type, inputs, { providers: { kubernetes: cluster } });
         state = result.state;
         return { adminUrl: result.state.adminUrl };
       });
@@ -145,6 +149,8 @@ describe("components every Pulumi language can use (the component analyzer)", fu
       assert.equal(env.XROAD_DB_HOST, "pg.internal.example.org");
       assert.equal(d.spec.template.spec.containers[0].image, "niis/xroad-security-server-sidecar:7.8.2-slim");
       assert.ok(run.resources.some((x) => x.type === "trust-services:index:XRoadSecurityServer"));
+      const cluster = run.get("pulumi:providers:kubernetes", "cluster");
+      for (const { resource } of run.kubernetesObjects()) assert.ok(resource.provider?.startsWith(cluster.urn), `${resource.name} is created through the given provider`);
     });
   });
 });

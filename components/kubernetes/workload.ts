@@ -316,16 +316,21 @@ export interface WorkloadOptions extends pulumi.ComponentResourceOptions {
 
 const LEVEL_RANK: Record<string, number> = { restricted: 0, baseline: 1, privileged: 2 };
 
-/** The least strict Pod Security level the containers need, and the reasons they give. */
-export function podSecurityFor(containers: ContainerArgs[]): { level: string; reasons: string[] } {
+/** The least strict Pod Security level these security declarations need, and the reasons they give. */
+export function podSecurityLevel(securities: Array<ContainerSecurityArgs | undefined>): { level: string; reasons: string[] } {
   let level = "restricted";
   const reasons: string[] = [];
-  for (const c of containers) {
-    const l = c.security?.level ?? "restricted";
+  for (const sec of securities) {
+    const l = sec?.level ?? "restricted";
     if (LEVEL_RANK[l] > LEVEL_RANK[level]) level = l;
-    if (l !== "restricted" && c.security?.reason) reasons.push(c.security.reason);
+    if (l !== "restricted" && sec?.reason) reasons.push(sec.reason);
   }
   return { level, reasons };
+}
+
+/** The least strict Pod Security level the containers need, and the reasons they give. */
+export function podSecurityFor(containers: ContainerArgs[]): { level: string; reasons: string[] } {
+  return podSecurityLevel(containers.map((c) => c.security));
 }
 
 const fail = argError;

@@ -18,10 +18,10 @@ import * as tls from "@pulumi/tls";
 import { podIdentityRole } from "../../aws/common";
 import { formerly } from "../../types";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
-import { appLabels } from "../../kubernetes/labels";
+import { appLabels, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
-import { ContainerArgs, EnvVarArgs, podSecurityFor, ResourcesArgs, SchedulingArgs, ServiceArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
+import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, SchedulingArgs, ServiceArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
 
 export const XROAD_TOPOLOGIES = ["single", "external-db", "ha"];
 export const XROAD_APP = "xroad-security-server";
@@ -229,10 +229,12 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       reason: "the sidecar image runs supervisord as root; X-Road doc/Sidecar/kubernetes_security_guide.md §6: adheres to baseline, cannot run as non-root",
       dropCapabilities: ["NET_RAW"],
     };
-    // The namespace's Pod Security level follows from the roles; hostPath volumes are not allowed under baseline.
+    // The archiver reads the archives as the xroad user (uid 999) that writes them; restricted otherwise.
+    const archiverSecurity = { runAsUser: 999, runAsGroup: 999 };
+    // The namespace's Pod Security level follows from the roles' containers; hostPath volumes are not allowed under baseline.
     const level = args.hostPath
       ? { level: "privileged", reasons: ["hostPath volumes (local single-node cluster only) are not allowed under baseline"] }
-      : podSecurityFor([{ image: "", resources: {}, security: xroadSecurity }]);
+      : podSecurityLevel([xroadSecurity, ...(args.archive ? [archiverSecurity] : [])]);
     const ns = new ServiceNamespace(
       `${name}-ns`,
       {
@@ -322,8 +324,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           startup: { command: ["test", "-f", "/tmp/alive"], periodSeconds: 30, failureThreshold: 20 },
           liveness: { command: ["/bin/sh", "-c", `test $(( $(date +%s) - $(stat -c %Y /tmp/alive) )) -lt ${interval + 1800}`], periodSeconds: 300 },
         },
-        // Reads the archives as the xroad user (uid 999) that writes them; restricted otherwise.
-        security: { runAsUser: 999, runAsGroup: 999 },
+        security: archiverSecurity,
       };
     }
 
@@ -492,8 +493,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         kit,
       );
     } else {
-      const secondaryLabels = { "app.kubernetes.io/name": XROAD_APP, "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "secondary" };
-      const primaryLabels = { ...secondaryLabels, "app.kubernetes.io/component": "primary" };
+      const secondaryLabels = selectorLabels({ name: XROAD_APP, instance: name, component: "secondary" });
+      const primaryLabels = selectorLabels({ name: XROAD_APP, instance: name, component: "primary" });
       const primary = new Workload(
         `${name}-primary`,
         {
