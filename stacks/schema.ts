@@ -110,12 +110,12 @@ const rdsCreate = (defaults: { engineVersion: string; engineVersionPattern: RegE
 
 /** What `create: {}` means for an RDS instance. */
 export function rdsCreateDefaults(engineVersion: string): z.output<ReturnType<typeof rdsCreate>> {
-  return { instanceClass: "db.t4g.medium", engineVersion, allocatedStorage: 20, maxAllocatedStorage: 100 };
+  return rdsCreate({ engineVersion, engineVersionPattern: /^/, engineVersionRule: "" }).parse({});
 }
 
 /** What `create: {}` means for an ElastiCache replication group. */
 export function cacheCreateDefaults(): NonNullable<CacheSettings["create"]> {
-  return { nodeType: "cache.t4g.small", engineVersion: "7.1" };
+  return cacheCreate.parse({});
 }
 
 /** Name of a shared instance in `trust-services:databases` (it names an RDS instance: no double or trailing '-'). */
@@ -178,15 +178,16 @@ export type DatabaseSettings = {
 };
 
 /** A service's Redis: ElastiCache created for it, given, or in the cluster (topology single). */
+const cacheCreate = z.strictObject({
+  nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "an ElastiCache node type such as cache.t4g.small" }).default("cache.t4g.small").describe("ElastiCache node type."),
+  engineVersion: z.string().regex(/^[67]\.\d+$/, { message: 'a Redis OSS version such as "7.1"' }).default("7.1").describe("Redis OSS engine version."),
+  snapshotRetentionDays: z.number().int().min(1).max(35).optional().describe("Daily snapshots kept (default 1, 7 when `production`)."),
+  failover: z.boolean().optional().describe("A replica in another zone with automatic failover (default: on when `production` or topology `ha`)."),
+});
+
 export const cacheBlock = z
   .strictObject({
-    create: z
-      .strictObject({
-        nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, { message: "an ElastiCache node type such as cache.t4g.small" }).default("cache.t4g.small").describe("ElastiCache node type."),
-        engineVersion: z.string().regex(/^[67]\.\d+$/, { message: 'a Redis OSS version such as "7.1"' }).default("7.1").describe("Redis OSS engine version."),
-        snapshotRetentionDays: z.number().int().min(1).max(35).optional().describe("Daily snapshots kept (default 1, 7 when `production`)."),
-        failover: z.boolean().optional().describe("A replica in another zone with automatic failover (default: on when `production` or topology `ha`)."),
-      })
+    create: cacheCreate
       .optional()
       .describe("Create an ElastiCache replication group for this service."),
     given: z

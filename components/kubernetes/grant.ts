@@ -51,6 +51,8 @@ export interface DatabaseGrantOptions extends pulumi.ComponentResourceOptions {
  * PostgreSQL: runs as the master user with `psql -f`; names and the password come
  * from the environment (`\getenv`), quoted by psql, never from arguments.
  * Re-running changes nothing but the role's password (set again to the one given).
+ * The password reaches the server in the ALTER ROLE statement: a server that logs
+ * DDL (`log_statement = ddl` or `all`; RDS's default is `none`) would log it.
  */
 export const POSTGRES_GRANT_SQL = [
   "\\set ON_ERROR_STOP on",
@@ -145,6 +147,7 @@ export class DatabaseGrant extends pulumi.ComponentResource {
                 { name: "PGUSER", value: args.masterUser },
                 masterPassword("PGPASSWORD"),
                 { name: "PGDATABASE", value: "postgres" },
+                // Encrypted; the server's identity is not verified (the image has no RDS CA bundle).
                 { name: "PGSSLMODE", value: tls ? "require" : "prefer" },
                 { name: "PGCONNECT_TIMEOUT", value: "10" },
                 ...common,

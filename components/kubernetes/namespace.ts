@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { argError } from "../checks";
 import { formerly } from "../types";
 
 export interface ServiceNamespaceArgs {
@@ -48,10 +49,10 @@ export class ServiceNamespace extends pulumi.ComponentResource {
     super("trust-services:index:ServiceNamespace", name, {}, formerly("trust-services:kubernetes:ServiceNamespace", opts));
     const podSecurity = args.podSecurity ?? "restricted";
     if (!POD_SECURITY_LEVELS.includes(podSecurity)) {
-      throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} — one of ${POD_SECURITY_LEVELS.join(", ")}`);
+      argError(`ServiceNamespace ${name}`, "podSecurity", podSecurity, `one of ${POD_SECURITY_LEVELS.join(", ")}`);
     }
     if (podSecurity !== "restricted" && !args.podSecurityReason) {
-      throw new Error(`ServiceNamespace ${name}: podSecurity ${JSON.stringify(podSecurity)} without podSecurityReason — say why the images need it`);
+      argError(`ServiceNamespace ${name}`, "podSecurityReason", undefined, `why the images need ${podSecurity} (required below restricted)`);
     }
     const ns = new k8s.core.v1.Namespace(
       name,

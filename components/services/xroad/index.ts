@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { podIdentityRole } from "../../aws/common";
+import { argError } from "../../checks";
 import { formerly } from "../../types";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { appLabels, selectorLabels } from "../../kubernetes/labels";
@@ -599,9 +600,7 @@ function checkArgs(name: string, args: XRoadSecurityServerArgs): Record<string, 
   const secondaries = args.secondaries ?? 2;
   const scheme = args.loadBalancerScheme ?? "internet-facing";
   const targetType = args.loadBalancerTargetType ?? "instance";
-  const fail = (key: string, value: unknown, allowed: string) => {
-    throw new Error(`XRoadSecurityServer ${name}: ${key} ${JSON.stringify(value)} — ${allowed}`);
-  };
+  const fail = (key: string, value: unknown, allowed: string) => argError(`XRoadSecurityServer ${name}`, key, value, allowed);
   if (!XROAD_TOPOLOGIES.includes(topology)) fail("topology", topology, XROAD_TOPOLOGIES.join(", "));
   if (!DEFAULT_MEMORY[variant]) fail("variant", variant, "slim or full");
   if (topology !== "single" && !args.database) fail("database", undefined, `an external PostgreSQL 16 for topology ${topology}`);
