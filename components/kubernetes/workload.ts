@@ -14,7 +14,8 @@
  *   over zones and nodes, optional pod anti-affinity, a PodDisruptionBudget and
  *   a rolling update that keeps serving;
  * - `Recreate` (or a StatefulSet) where a ReadWriteOnce claim or a host path is
- *   mounted, because two pods cannot hold it at once.
+ *   mounted, because two pods cannot hold it at once; a StatefulSet of several
+ *   replicas gets a claim per replica instead, kept when it is deleted or scaled down.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -131,7 +132,11 @@ export interface ClaimArgs {
 /** A volume: exactly one source. */
 export interface VolumeArgs {
   name: string;
-  /** A PersistentVolumeClaim created for this workload (`<workload>-<volume>`), labelled for backup, retained in production. */
+  /**
+   * A PersistentVolumeClaim created for this workload (`<workload>-<volume>`), labelled
+   * for backup, retained in production; for a StatefulSet of several replicas, one per
+   * replica (`<volume>-<workload>-<ordinal>`).
+   */
   claim?: ClaimArgs;
   /** An existing PersistentVolumeClaim. */
   claimName?: pulumi.Input<string>;
