@@ -12,5 +12,8 @@ useShortStackTraces();
 const outputs = deploy(settings);
 
 export const topologies = outputs.topologies;
+export const endpoints = outputs.endpoints;
+export const dnsRecords = outputs.dnsRecords;
+export const portForward = outputs.portForward;
 export const cluster = outputs.cluster;
 export const xroad = outputs.xroad;

@@ -97,6 +97,21 @@ async function main(): Promise<number> {
   console.log(`Plan for stack "${stack}" (offline, mocked runtime)\n`);
   console.log("Topologies:");
   for (const [svc, topo] of Object.entries(outputs.topologies ?? {})) console.log(`  ${svc}: ${topo}`);
+  const endpoints = Object.entries(outputs.endpoints ?? {});
+  if (endpoints.length) {
+    console.log("\nEndpoints:");
+    for (const [name, url] of endpoints) console.log(`  ${name}: ${url}`);
+  }
+  const records: Array<{ name: string; type: string; value: string }> = outputs.dnsRecords ?? [];
+  if (records.length) {
+    console.log("\nDNS records to create (the stack has no zone for them; the value is known after `pulumi up`):");
+    for (const r of records) console.log(`  ${r.name} ${r.type} ${r.value || "<the load balancer's hostname>"}`);
+  }
+  const forwards = Object.entries(outputs.portForward ?? {});
+  if (forwards.length) {
+    console.log("\nNo public endpoints (trust-services:endpoints is not set); reach the services with:");
+    for (const [name, how] of forwards) console.log(`  ${name}: ${how}`);
+  }
   console.log(`\nResource tree (${run.resources.length} resources):`);
   renderTree(run).forEach((l) => console.log(`  ${l}`));
   const counts = new Map<string, number>();

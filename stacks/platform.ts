@@ -10,7 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupPlan } from "../components/aws/backup";
 import { EksCluster, kubernetesProvider } from "../components/aws/cluster";
 import { Database } from "../components/aws/database";
-import { EncryptedBucket } from "../components/aws/bucket";
+import { EncryptedBucket, LogBucket } from "../components/aws/bucket";
+import { DnsValidatedCertificate } from "../components/aws/certificate";
+import { LoadBalancerController } from "../components/aws/load-balancer-controller";
+import { EndpointClassArgs } from "../components/kubernetes/endpoint";
 import { ContainerInsights } from "../components/aws/insights";
 import { EncryptionKey } from "../components/aws/key";
 import { Network } from "../components/aws/network";
@@ -21,7 +24,7 @@ import { DataEndpoint, DataStoreTlsArgs, MysqlStore, PostgresStore, RedisStore }
 import { DatabaseGrant } from "../components/kubernetes/grant";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../components/kubernetes/namespace";
 import { CacheNeed, DatabaseNeed, DataNeed, needResourceName } from "./needs";
-import { needsOf, Settings } from "./settings";
+import { endpointsOf, needsOf, Settings } from "./settings";
 
 /** What the platform hands one service: its endpoints and buckets, by need key. */
 export interface ServiceData {
@@ -49,6 +52,16 @@ export interface Platform {
   sharedDatabases: Record<string, Database>;
   /** AWS account id (when the stack uses AWS). */
   accountId?: pulumi.Output<string>;
+  /** The AWS Load Balancer Controller of a created cluster (every Service and Ingress waits for it). */
+  controller?: LoadBalancerController;
+  /** The VPC's CIDR (where load balancers reach the pods from), when the stack knows the VPC. */
+  vpcCidr?: pulumi.Input<string>;
+  /** The log bucket of S3 and ALB access logs (when the stack creates a bucket or an ALB). */
+  logBucket?: LogBucket;
+  /** How services serve their HTTPS endpoints (with `trust-services:endpoints`). */
+  endpointClass?: EndpointClassArgs;
+  /** The Route 53 zone the stack writes records to, and the NLBs' canonical zone for aliases. */
+  dns?: { hostedZoneId: string; networkLoadBalancerZoneId: pulumi.Input<string> };
 }
 
 export function clusterNameOf(s: Settings): string {
@@ -120,7 +133,23 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
       tags,
     });
     platform.cluster = cluster;
-    platform.provider = kubernetesProvider("cluster", cluster);
+    // The controller's webhooks refuse every Service and Ingress until its pods serve them: it is installed
+    // with a provider of its own, and the provider of everything else waits for it (which also orders a
+    // destroy: Ingresses and LoadBalancer Services, and their load balancers, go before the controller).
+    platform.controller = new LoadBalancerController(
+      "load-balancer-controller",
+      {
+        clusterName: cluster.clusterName,
+        region: s.region!,
+        vpcId: platform.network!.vpcId,
+        chartVersion: c.loadBalancerController.chartVersion,
+        replicas: c.loadBalancerController.replicas,
+        tags,
+      },
+      // Its pods need nodes, and credentials from the Pod Identity agent.
+      { providers: { kubernetes: kubernetesProvider("cluster-system", cluster) }, dependsOn: [cluster.nodeGroup, ...(cluster.addons["eks-pod-identity-agent"] ? [cluster.addons["eks-pod-identity-agent"]] : [])] },
+    );
+    platform.provider = kubernetesProvider("cluster", cluster, { dependsOn: [platform.controller] });
     platform.kubeconfig = cluster.kubeconfig;
     clientSecurityGroupId = cluster.clusterSecurityGroupId;
     platform.storage = new ClusterStorage("storage", {
@@ -157,8 +186,60 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
     clientSecurityGroupId = e.nodeSecurityGroupId;
   }
 
+  platform.vpcCidr = s.network.existing ? aws.ec2.getVpcOutput({ id: s.network.existing.vpcId }).cidrBlock : s.cluster.create ? s.network.cidr : undefined;
+  // Every bucket and ALB the stack creates logs its access here.
+  const albs = s.cluster.create !== undefined && endpointsOf(s).length > 0;
+  if (platform.accountId && (needs.some((n) => n.kind === "bucket") || albs)) {
+    platform.logBucket = new LogBucket("access-logs", { accountId: platform.accountId, region: s.region!, production, retentionDays: s.accessLogs.retentionDays, tags });
+  }
+  buildEndpointClass(s, platform, tags);
   fulfilNeeds(s, platform, needs, clientSecurityGroupId, tags);
   return platform;
+}
+
+/**
+ * How the services' HTTPS endpoints are served: on a created cluster, ALBs of
+ * the controller with an ACM certificate (requested here with DNS validation
+ * when the zone is given) and alias records; on an existing cluster, its
+ * ingress class with certificates from cert-manager, and nothing in AWS.
+ */
+function buildEndpointClass(s: Settings, platform: Platform, tags: Record<string, string>): void {
+  const e = s.endpoints;
+  if (s.cluster.create && e?.hostedZoneId) {
+    platform.dns = { hostedZoneId: e.hostedZoneId, networkLoadBalancerZoneId: aws.lb.getHostedZoneIdOutput({ loadBalancerType: "network" }).id };
+  }
+  if (!e) return;
+  const common = { domain: e.domain, scheme: e.scheme, sourceRanges: e.sourceRanges };
+  if (!s.cluster.create) {
+    platform.endpointClass = {
+      ...common,
+      mode: "cert-manager",
+      ingressClassName: e.ingressClassName!,
+      clusterIssuer: e.clusterIssuer!,
+      proxyPeers: [{ namespace: e.ingressFrom!.namespace, podLabels: e.ingressFrom!.podLabels }],
+      internalIngressClassName: e.internalIngressClassName,
+      internalProxyPeers: e.internalIngressFrom ? [{ namespace: e.internalIngressFrom.namespace, podLabels: e.internalIngressFrom.podLabels }] : undefined,
+    };
+    return;
+  }
+  const hostnames = endpointsOf(s).map((n) => n.hostname);
+  const certificateArn =
+    e.certificateArn ??
+    (hostnames.length ? new DnsValidatedCertificate("endpoints-certificate", { hostnames, hostedZoneId: e.hostedZoneId!, tags }).certificateArn : undefined);
+  platform.endpointClass = {
+    ...common,
+    mode: "alb",
+    ingressClassName: platform.controller!.ingressClassName,
+    // ALBs reach their ip targets from their subnets in the VPC.
+    proxyPeers: [{ cidrs: [platform.vpcCidr!] }],
+    groupPrefix: `trust-services-${s.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 54),
+    certificateArn,
+    sslPolicy: e.sslPolicy,
+    accessLogBucket: platform.logBucket?.bucketName,
+    hostedZoneId: e.hostedZoneId,
+    loadBalancerZoneId: e.hostedZoneId ? aws.lb.getHostedZoneIdOutput({ loadBalancerType: "application" }).id : undefined,
+    tags,
+  };
 }
 
 /**
@@ -245,6 +326,7 @@ function fulfilNeeds(
         region: s.region!,
         production,
         noncurrentVersionDays: n.noncurrentVersionDays,
+        accessLogBucket: platform.logBucket?.bucketName,
         tags: serviceTags,
       });
       continue;

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { XRoadSecurityServer } from "../components/services/xroad";
 import { Platform } from "./platform";
 import { Settings, topologyOf } from "./settings";
+import { xroadMessagingHostname } from "./settings-xroad";
 
 export interface Services {
   xroad?: XRoadSecurityServer;
@@ -20,7 +21,6 @@ export function buildServices(s: Settings, platform: Platform): Services {
     const topology = topologyOf(s, x);
     const data = platform.data.xroad;
     const bucket = data?.buckets.archive;
-    const vpcCidr = s.network.existing ? undefined : s.cluster.create ? s.network.cidr : undefined;
     out.xroad = new XRoadSecurityServer(
       "xroad",
       {
@@ -49,7 +49,11 @@ export function buildServices(s: Settings, platform: Platform): Services {
         loadBalancerScheme: x.exposure.loadBalancer.scheme,
         loadBalancerTargetType: x.exposure.loadBalancer.targetType,
         loadBalancerSourceRanges: x.exposure.loadBalancer.sourceRanges,
-        loadBalancerHealthCheckCidrs: vpcCidr ? [vpcCidr] : undefined,
+        loadBalancerHealthCheckCidrs: platform.vpcCidr !== undefined ? [platform.vpcCidr] : undefined,
+        loadBalancerController: platform.controller !== undefined,
+        messagingHostname: xroadMessagingHostname(x, s.endpoints),
+        messagingDns: platform.dns ? { hostedZoneId: platform.dns.hostedZoneId, loadBalancerZoneId: platform.dns.networkLoadBalancerZoneId } : undefined,
+        adminEndpoint: platform.endpointClass ? { endpointClass: platform.endpointClass, hostname: x.exposure.adminHostname } : undefined,
         internalLoadBalancer: x.exposure.internalLoadBalancer,
         allowedNamespaces: x.exposure.allowedNamespaces,
         allowedCidrs: x.exposure.allowedCidrs,

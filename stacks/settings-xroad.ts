@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { DataNeed } from "./needs";
+import { dnsName, EndpointNeed, EndpointsSettings, hostnameOf } from "./settings-endpoints";
 import { byteQuantity, cidr, databaseBlock, DatabaseSettings, kubernetesName, pinnedImage, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 
 export const XROAD_COUNTRIES = ["fi", "ee", "fo", "is"] as const;
@@ -75,12 +76,21 @@ export const xroadBlock = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true).describe("Expose 5500/5577 through an AWS Network Load Balancer."),
           scheme: z.enum(["internet-facing", "internal"]).default("internet-facing").describe("NLB scheme."),
-          targetType: z.enum(["instance", "ip"]).default("instance").describe("NLB target type: `instance` works with EKS's built-in controller; `ip` needs the AWS Load Balancer Controller."),
+          targetType: z
+            .enum(["instance", "ip"])
+            .optional()
+            .describe("Existing cluster: NLB target type, `instance` (the built-in controller, the default) or `ip` (needs the cluster's own AWS Load Balancer Controller). A created cluster's controller always uses `ip` with client IPs preserved."),
           sourceRanges: z.array(cidr).default([]).describe("CIDRs allowed through the NLB (empty: any)."),
+          hostname: dnsName
+            .optional()
+            .describe("DNS name of the NLB, the address other Security Servers use (default `xroad.<endpoints.domain>`; a Route 53 alias is made when `endpoints.hostedZoneId` is set)."),
         })
         .prefault({})
         .describe("The load balancer other Security Servers reach."),
-      internalLoadBalancer: z.boolean().default(false).describe("Also expose 8080/8443/4000 through an internal NLB (else ClusterIP only)."),
+      internalLoadBalancer: z.boolean().default(false).describe("Also expose 8080/8443 (and 4000 without `endpoints`) through an internal NLB (else ClusterIP only)."),
+      adminHostname: dnsName
+        .optional()
+        .describe("Hostname of the admin UI's internal HTTPS endpoint when `endpoints` is set (default `xroad-admin.<endpoints.domain>`)."),
       allowedNamespaces: z.array(kubernetesName).default([]).describe("Namespaces whose pods may reach 8080/8443 (consumers) and 4000 (admin UI)."),
       allowedCidrs: z.array(cidr).default([]).describe("CIDRs that may reach 8080/8443/4000 (e.g. a VPN)."),
       egressCidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the Security Server may connect: central server, OCSP, TSA, peers."),
@@ -125,10 +135,25 @@ export function xroadNeeds(x: XRoadSettings, topology: Topology, clusterCreated:
   return needs;
 }
 
+/**
+ * X-Road's HTTPS endpoint: the admin UI, internal only (seed 004 §4.3: 4000 is
+ * never public), restricted to `exposure.allowedCidrs`. The messaging NLB is TCP
+ * passthrough (X-Road terminates its own TLS), so it is not an HTTPS endpoint.
+ */
+export function xroadEndpoints(x: XRoadSettings, e: EndpointsSettings): EndpointNeed[] {
+  return [{ service: "xroad", name: "xroad-admin", hostname: hostnameOf(e, "xroad-admin", x.exposure.adminHostname), internal: true, hostnameKey: "xroad.exposure.adminHostname" }];
+}
+
+/** The messaging NLB's DNS name (when `endpoints` is set). */
+export function xroadMessagingHostname(x: XRoadSettings, e: EndpointsSettings | undefined): string | undefined {
+  return e ? hostnameOf(e, "xroad", x.exposure.loadBalancer.hostname) : x.exposure.loadBalancer.hostname;
+}
+
 interface RootView {
   topology: z.output<typeof topology>;
   cluster: { create?: { nodes: { min: number } }; existing?: { local: boolean; nodeSecurityGroupId?: string; storageClasses: { shared?: string } } };
   network: { existing?: unknown };
+  endpoints?: EndpointsSettings;
 }
 
 /** Cross-field rules of the `xroad` block; each names the key it is about. */
@@ -160,6 +185,16 @@ export function checkXRoad(x: XRoadSettings, root: RootView, ctx: z.RefinementCt
   }
   if (balanced && root.cluster.create && root.cluster.create.nodes.min < 2) {
     issue(["topology"], "ha spreads replicas over nodes: cluster.create.nodes.min must be at least 2");
+  }
+  if (x.exposure.loadBalancer.targetType !== undefined && root.cluster.create) {
+    issue(["exposure", "loadBalancer", "targetType"], "a created cluster's AWS Load Balancer Controller always uses ip targets with client IPs preserved; targetType is for an existing cluster");
+  }
+  if (x.exposure.adminHostname !== undefined && !root.endpoints) {
+    issue(["exposure", "adminHostname"], "the admin UI gets a hostname only with trust-services:endpoints; set that block or remove this key");
+  }
+  const messagingHost = xroadMessagingHostname(x, root.endpoints);
+  if (messagingHost && root.endpoints?.hostedZoneId && !messagingHost.endsWith(`.${root.endpoints.domain}`)) {
+    issue(["exposure", "loadBalancer", "hostname"], `${messagingHost} is outside ${root.endpoints.domain}, whose zone (endpoints.hostedZoneId) gets the record; use a name under it`);
   }
   if (x.exposure.loadBalancer.enabled && root.cluster.existing?.local) {
     issue(["exposure", "loadBalancer", "enabled"], "a local cluster has no AWS Network Load Balancer; set it to false");

@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DataNeed } from "./needs";
 import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, secretKubeconfig, sharedDatabases, SECRET_KEYS, topology, Topology } from "./schema";
-import { xroadBlock, checkXRoad, xroadNeeds } from "./settings-xroad";
+import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } from "./settings-endpoints";
+import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -64,6 +65,13 @@ const clusterCreate = z.strictObject({
     .partialRecord(z.enum(EKS_ADDONS), z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { message: "an add-on version such as v1.19.2-eksbuild.1" }))
     .default({})
     .describe("Pinned EKS add-on versions by add-on name; unpinned add-ons get EKS's default for the cluster version."),
+  loadBalancerController: z
+    .strictObject({
+      chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { message: 'a chart version such as "3.5.0"' }).default("3.5.0").describe("Version of the aws-load-balancer-controller chart (eks-charts)."),
+      replicas: z.number().int().min(1).max(5).default(2).describe("Controller replicas: one leads, the others serve its webhooks and take over."),
+    })
+    .prefault({})
+    .describe("The AWS Load Balancer Controller every created cluster runs: it makes the ALBs of `endpoints` and the NLBs of LoadBalancer Services."),
 });
 
 const clusterExisting = z.strictObject({
@@ -137,6 +145,13 @@ const rootBase = z.strictObject({
     databases: sharedDatabases.describe(
       "Shared RDS instances by name; a service's `database.shared: <name>` gets a database and role of its own on one (created by a Job in the cluster).",
     ),
+    endpoints: endpointsBlock.optional().describe("Public HTTPS endpoints; absent, every service stays inside the cluster (reach it with `kubectl port-forward`, see the outputs)."),
+    accessLogs: z
+      .strictObject({
+        retentionDays: z.number().int().min(1).max(3653).optional().describe("Days the log bucket keeps S3 and ALB access logs (default 90, 365 when `production`)."),
+      })
+      .prefault({})
+      .describe("The log bucket every bucket and ALB of the stack logs its access to."),
     xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
   });
 
@@ -158,6 +173,7 @@ const rootSchema = rootBase.superRefine((s, ctx) => {
       ctx.addIssue({ code: "custom", path: ["network", "zoneNames"], message: "zoneNames only applies to a created VPC; remove it or network.existing" });
     }
     if (s.xroad) checkXRoad(s.xroad, s, ctx);
+    if (s.endpoints) checkEndpoints(s.endpoints, s, endpointsOf(s as unknown as RawSettings), ctx);
     checkNeeds(s, ctx);
   });
 
@@ -172,6 +188,19 @@ export type ServiceKey = (typeof SERVICE_KEYS)[number];
 const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
   xroad: (s) => (s.xroad ? xroadNeeds(s.xroad, topologyOf(s, s.xroad), s.cluster.create !== undefined) : []),
 };
+
+/**
+ * The one table of public endpoints: for each service, the HTTPS endpoints it
+ * serves when `endpoints` is set (their hostnames go into the certificate).
+ */
+const ENDPOINTS: { [K in ServiceKey]: (s: RawSettings) => EndpointNeed[] } = {
+  xroad: (s) => (s.xroad && s.endpoints ? xroadEndpoints(s.xroad, s.endpoints) : []),
+};
+
+/** Every enabled service's endpoints, in service order (none without `endpoints`). */
+export function endpointsOf(s: RawSettings): EndpointNeed[] {
+  return SERVICE_KEYS.flatMap((k) => ENDPOINTS[k](s));
+}
 
 /** Every enabled service's data needs, in service order. */
 export function needsOf(s: RawSettings): DataNeed[] {
@@ -403,6 +432,8 @@ export function parseSettings(
     s.cluster.create !== undefined ||
     Object.keys(s.databases).length > 0 ||
     needsOf(s).some((n) => n.kind !== "bucket" && (n.settings as { create?: unknown }).create !== undefined);
+  const certificateRegion = checkCertificateRegion(s.endpoints, runtime.region);
+  if (certificateRegion) throw new SettingsError([certificateRegion]);
   if (usesAws && !runtime.region) {
     throw new SettingsError([
       `aws:region: nothing — an AWS region such as eu-west-1 (this stack creates AWS resources; set it with \`pulumi config set aws:region <region>\`)`,

@@ -50,6 +50,8 @@ export interface Recorded {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   deleteBeforeReplace: boolean;
+  /** Input paths whose change replaces the resource. */
+  replaceOnChanges: string[];
   /** Aliases as the engine receives them: a URN, or a spec whose empty fields mean "as the resource". */
   aliases: RecordedAlias[];
   /** Where the program declared the resource, as the SDK reports it to the engine (`file:line`). */
@@ -238,6 +240,32 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
         state.status = { loadBalancer: { ingress: [{ hostname: `k8s-${name}-${hex(name, 10)}.elb.${REGION}.amazonaws.com` }] } };
       }
       break;
+    case "kubernetes:networking.k8s.io/v1:Ingress": {
+      // The ALB of the Ingress's group (one hostname per group), or an ingress controller's address.
+      const a = inputs.metadata?.annotations ?? {};
+      const group = a["alb.ingress.kubernetes.io/group.name"];
+      const internal = a["alb.ingress.kubernetes.io/scheme"] === "internal" ? "internal-" : "";
+      state.status = {
+        loadBalancer: { ingress: [group ? { hostname: `${internal}k8s-${String(group).slice(0, 12)}-${hex(group, 10)}-${hex(group + "n", 10)}.${REGION}.elb.amazonaws.com` } : { ip: "203.0.113.50" }] },
+      };
+      break;
+    }
+    case "kubernetes:helm.sh/v3:Release":
+      state.status = { name: inputs.name, namespace: inputs.namespace, status: "deployed", version: inputs.version, revision: 1 };
+      break;
+    case "aws:acm/certificate:Certificate": {
+      const hosts: string[] = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])];
+      state.arn = arn("acm", `certificate/${hex(name, 8)}-${hex(name + "1", 4)}-${hex(name + "2", 4)}-${hex(name + "3", 4)}-${hex(name + "4", 12)}`);
+      id = state.arn;
+      state.domainValidationOptions = hosts.map((h) => {
+        const base = h.replace(/^\*\./, "");
+        return { domainName: h, resourceRecordName: `_${hex(base, 32)}.${base}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${hex(base + "v", 32)}.${hex(base + "w", 10)}.acm-validations.aws.` };
+      });
+      break;
+    }
+    case "aws:route53/record:Record":
+      state.fqdn = String(inputs.name ?? name).replace(/\.$/, "");
+      break;
     default:
       if (type.startsWith("aws:")) {
         const service = type.split(":")[1].split("/")[0];
@@ -266,6 +294,9 @@ const invokes: Record<string, (inputs: Record<string, any>) => Record<string, un
     userId: "AIDAMOCK",
     id: ACCOUNT,
   }),
+  // The canonical hosted zones of load balancers in eu-west-1 (ELB endpoints and quotas, AWS General Reference).
+  "aws:lb/getHostedZoneId:getHostedZoneId": (i) => ({ id: i.loadBalancerType === "network" ? "Z2IFOLAFXWLO4F" : "Z32O12XQLNTSW2" }),
+  "aws:ec2/getVpc:getVpc": (i) => ({ id: i.id, cidrBlock: "10.50.0.0/16", arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${i.id}` }),
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
     names: ["a", "b", "c", "d", "e", "f"].map((z) => `${REGION}${z}`),
     zoneIds: [1, 2, 3, 4, 5, 6].map((n) => `euw1-az${n}`),
@@ -311,14 +342,18 @@ export class Run {
   /** Every string that was a secret anywhere in this run (inputs or generated). */
   secretStrings(): Set<string> {
     const found = new Set<string>();
-    const walk = (v: unknown, inSecret: boolean) => {
-      if (isSecretValue(v)) return walk(v.value, true);
+    // A secret string is a needle. Pulumi makes a whole map input secret when one value in it is (a Helm
+    // release's values): inside such a map, a leaf is a needle when it was generated as a secret or sits
+    // under a key that names one; the map's other values (a VPC id, a region) are not secrets.
+    const SECRET_KEY = /^(key|privateKey|password|secret|token|pin)$|[Pp]assword$/;
+    const walk = (v: unknown, inSecret: "no" | "string" | "container", key: string) => {
+      if (isSecretValue(v)) return walk(v.value, typeof v.value === "string" ? "string" : "container", key);
       if (typeof v === "string") {
-        if (inSecret || v.includes(SECRET_MARK)) found.add(v);
-      } else if (Array.isArray(v)) v.forEach((e) => walk(e, inSecret));
-      else if (v && typeof v === "object") Object.values(v).forEach((e) => walk(e, inSecret));
+        if (inSecret === "string" || v.includes(SECRET_MARK) || (inSecret === "container" && SECRET_KEY.test(key))) found.add(v);
+      } else if (Array.isArray(v)) v.forEach((e) => walk(e, inSecret === "string" ? "container" : inSecret, key));
+      else if (v && typeof v === "object") Object.entries(v).forEach(([k, e]) => walk(e, inSecret === "string" ? "container" : inSecret, k));
     };
-    for (const r of this.resources) walk(r.inputs, false);
+    for (const r of this.resources) walk(r.inputs, "no", "");
     return found;
   }
 }
@@ -387,6 +422,7 @@ function installMocks(stack: string, record = true): void {
       ignoreChanges: req.getIgnorechangesList(),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
       aliases: aliasesOf(req),
       sourcePosition: req.getSourceposition?.() ? `${req.getSourceposition().getUri()}:${req.getSourceposition().getLine()}` : undefined,
       state: {},
@@ -425,6 +461,7 @@ function wrapRead(monitor: any, rpc: any): void {
       ignoreChanges: [],
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: false,
+      replaceOnChanges: [],
       aliases: [],
       state: {},
     };

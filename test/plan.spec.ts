@@ -52,8 +52,8 @@ describe("harness", () => {
   it("fails an unknown invoke", async () => {
     const aws = require("@pulumi/aws");
     await assert.rejects(
-      runWith(async () => ({ v: await aws.ec2.getVpc({ default: true }) })),
-      /unmocked invoke aws:ec2\/getVpc:getVpc/,
+      runWith(async () => ({ v: await aws.ec2.getSubnets({}) })),
+      /unmocked invoke aws:ec2\/getSubnets:getSubnets/,
     );
   });
 

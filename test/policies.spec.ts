@@ -202,8 +202,116 @@ describe("policy suite: each rule", () => {
       );
     });
 
+    const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+    const ann = (r: Recorded) => inp(r).metadata.annotations as Record<string, string>;
+
+    it("access-logging", () => {
+      const LOGGING = "aws:s3/bucketLogging:BucketLogging";
+      fires("access-logging", broken((f, rs) => rs.splice(rs.indexOf(f(LOGGING, "xroad-archive-access-logs")), 1)), "xroad-archive: no server access logging");
+      fires("access-logging", broken((f) => (inp(f(LOGGING, "xroad-archive-access-logs")).targetBucket = "someone-elses-bucket")), "logs to someone-elses-bucket, not a log bucket of the stack");
+      fires(
+        "access-logging",
+        broken((f) => (ann(f(INGRESS, "xroad-admin"))["alb.ingress.kubernetes.io/load-balancer-attributes"] = "routing.http.drop_invalid_header_fields.enabled=true")),
+        "its ALB writes no access logs",
+      );
+      fires("access-logging", broken((f) => (inp(f("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "access-logs-lifecycle")).rules = [])), "keeps its logs forever");
+      fires(
+        "access-logging",
+        broken((f, rs) => {
+          const log = f("aws:s3/bucket:Bucket", "access-logs");
+          rs.push({ ...f(LOGGING, "xroad-archive-access-logs"), name: "self", urn: "urn:self", inputs: { bucket: log.id, targetBucket: log.state.bucket, targetPrefix: "s3/self/" } });
+        }),
+        "logs its own access",
+      );
+    });
+
+    it("encryption-at-rest: the log bucket is the one SSE-S3 exception, and only while it is a log target", () => {
+      // A data bucket that wears the exception's tag is still a data bucket.
+      fires(
+        "encryption-at-rest",
+        broken((f) => {
+          inp(f("aws:s3/bucket:Bucket", "xroad-archive")).tags["trust-services/sse-s3-reason"] = "claimed";
+          inp(f("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "xroad-archive-sse")).rules[0].applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" };
+        }),
+        "xroad-archive: no default SSE-KMS with a customer-managed key",
+      );
+      fires(
+        "encryption-at-rest",
+        broken((f) => (inp(f("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "access-logs-sse")).rules = [])),
+        "log bucket without default encryption",
+      );
+    });
+
+    it("endpoints-https", () => {
+      const admin = (f: (t: string, n: string) => Recorded) => ann(f(INGRESS, "xroad-admin"));
+      fires("endpoints-https", broken((f) => delete admin(f)["alb.ingress.kubernetes.io/certificate-arn"]), "xroad-admin: no ACM certificate");
+      fires("endpoints-https", broken((f) => delete admin(f)["alb.ingress.kubernetes.io/ssl-redirect"]), "HTTP is served, not redirected to HTTPS");
+      fires("endpoints-https", broken((f) => (admin(f)["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP":80}]')), "no HTTPS listener");
+      fires("endpoints-https", broken((f) => (admin(f)["alb.ingress.kubernetes.io/ssl-policy"] = "ELBSecurityPolicy-2016-08")), "is not TLS 1.2 or newer");
+      fires("endpoints-https", broken((f) => delete admin(f)["alb.ingress.kubernetes.io/ssl-policy"]), "the controller's default");
+      // Another controller's Ingress: a TLS section for the host and an issuer.
+      fires(
+        "endpoints-https",
+        broken((f) => {
+          const i = inp(f(INGRESS, "xroad-admin"));
+          i.metadata.annotations = { "cert-manager.io/cluster-issuer": "letsencrypt" };
+          i.spec.ingressClassName = "nginx";
+          i.spec.tls = [];
+        }),
+        "has no TLS certificate",
+      );
+    });
+
+    it("endpoints-audience", () => {
+      fires("endpoints-audience", broken((f) => (ann(f(INGRESS, "xroad-admin"))["alb.ingress.kubernetes.io/scheme"] = "internet-facing")), "xroad-admin: an admin UI or admin API on an internet-facing endpoint");
+      // Not marked admin, but its backend port is the admin port.
+      fires(
+        "endpoints-audience",
+        broken((f) => {
+          const i = inp(f(INGRESS, "xroad-admin"));
+          delete i.metadata.labels["trust-services.io/audience"];
+          i.metadata.annotations["alb.ingress.kubernetes.io/scheme"] = "internet-facing";
+        }),
+        "an admin UI or admin API on an internet-facing endpoint",
+      );
+      fires(
+        "endpoints-audience",
+        broken((f) => {
+          const a = ann(f(INGRESS, "xroad-admin"));
+          a["alb.ingress.kubernetes.io/scheme"] = "internet-facing";
+          a["alb.ingress.kubernetes.io/conditions.xroad-admin"] = JSON.stringify([{ field: "source-ip", sourceIpConfig: { values: ["0.0.0.0/0"] } }]);
+        }),
+        "internet-facing without source ranges",
+      );
+    });
+
+    it("schedulable counts the pods of the charts the stack installs", () => {
+      const values = (f: (t: string, n: string) => Recorded) => {
+        const v = inp(f("kubernetes:helm.sh/v3:Release", "load-balancer-controller")).values;
+        return (v.value ?? v) as Record<string, any>;
+      };
+      fires("schedulable", broken((f) => delete values(f).resources), "sets no CPU and memory requests for its pods");
+      fires("schedulable", broken((f) => (values(f).resources.requests.cpu = "7")), "do not fit on 2 node(s) of m6i.2xlarge");
+    });
+
+    it("nothing-public: the controller's NLB is internal unless its scheme says internet-facing", () => {
+      const svc = (f: (t: string, n: string) => Recorded) => inp(f("kubernetes:core/v1:Service", "xroad-messaging"));
+      fires(
+        "nothing-public",
+        broken((f) => {
+          svc(f).spec.ports.push({ name: "admin", port: 4000, targetPort: 4000 });
+        }),
+        "exposes port 4000",
+      );
+      const internal = broken((f) => {
+        delete svc(f).metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"];
+        svc(f).spec.ports.push({ name: "admin", port: 4000, targetPort: 4000 });
+      });
+      assert.deepEqual(RULES.find((r) => r.id === "nothing-public")!.check(internal), [], "no scheme: the controller makes it internal");
+    });
+
     it("the suite covers every rule it defines", () => {
-      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "service-account-tokens", "schedulable", "production-keeps-data", "iam-least-privilege"];
+      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "service-account-tokens", "schedulable", "production-keeps-data", "iam-least-privilege", "access-logging", "endpoints-https", "endpoints-audience"];
       assert.deepEqual(RULES.map((r) => r.id).sort(), tested.sort());
     });
   });

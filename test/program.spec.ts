@@ -50,12 +50,20 @@ describe("whole program, for every Pulumi.<stack>.yaml", () => {
         assert.deepEqual(errors, []);
       });
 
-      it("every in-cluster resource uses the stack's one Kubernetes provider", () => {
+      it("every in-cluster resource uses the stack's Kubernetes provider, which waits for the load balancer controller", () => {
         const providers = run.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
-        assert.equal(providers.length, 1);
-        const urn = providers[0].urn;
+        const controller = run.find("kubernetes:helm.sh/v3:Release", "load-balancer-controller");
+        // A created cluster: the controller's own provider, and the provider of everything else, which depends on it.
+        assert.equal(providers.length, controller ? 2 : 1);
+        const main = providers.find((p) => p.name === "cluster-k8s") ?? providers[0];
         for (const { resource } of run.kubernetesObjects()) {
-          assert.ok(resource.provider?.startsWith(urn), `${resource.name} uses ${resource.provider}`);
+          assert.ok(resource.provider?.startsWith(main.urn), `${resource.name} uses ${resource.provider}`);
+        }
+        if (controller) {
+          const system = providers.find((p) => p !== main)!;
+          assert.ok(controller.provider?.startsWith(system.urn), "the controller is installed with a provider of its own");
+          const component = run.resources.find((r) => r.type === "trust-services:index:LoadBalancerController")!;
+          assert.ok(main.dependencies.includes(component.urn) || main.dependencies.includes(controller.urn), "the provider of every Service and Ingress waits for the controller");
         }
       });
 

@@ -47,7 +47,7 @@ describe("settings", () => {
       assert.equal(s.xroad?.secondaries, 2);
       assert.equal(s.xroad?.namespace, "xroad");
       assert.equal(s.xroad?.archive.interval, "6h");
-      assert.equal(s.xroad?.exposure.loadBalancer.targetType, "instance");
+      assert.equal(s.xroad?.exposure.loadBalancer.targetType, undefined, "the created cluster's controller chooses ip targets; instance is the existing-cluster default");
     });
 
     it("a service topology overrides the stack topology", () => {

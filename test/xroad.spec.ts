@@ -95,11 +95,19 @@ describe("X-Road Security Server", () => {
       assert.equal(run.ofType("aws:rds/instance:Instance").length, 0);
     });
 
-    it("exposes 5500/5577 through an internet-facing NLB and 8080/8443/4000 on ClusterIP only", () => {
+    it("exposes 5500/5577 through an internet-facing NLB of the load balancer controller and 8080/8443/4000 on ClusterIP only", () => {
       const lb = service(run, "xroad-messaging");
       assert.equal(lb.spec.type, "LoadBalancer");
-      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
+      // The controller owns it explicitly (its default scheme is internal; the in-tree controller would ignore the scheme).
+      assert.equal(lb.spec.loadBalancerClass, "service.k8s.aws/nlb");
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true", "peers' addresses reach the pod");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"], "5588", "targets are healthy when X-Road can process messages");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], undefined, "no in-tree NLB");
+      assert.equal(lb.spec.externalTrafficPolicy, undefined, "ip targets bypass kube-proxy");
+      const svc = run.get("kubernetes:core/v1:Service", "xroad-messaging");
+      assert.ok(svc.replaceOnChanges?.includes("spec.loadBalancerClass") && svc.deleteBeforeReplace, "a Service moving to the controller is replaced (the class is immutable)");
       assert.deepEqual(lb.spec.ports.map((p: any) => [p.port, p.protocol]), [[5500, "TCP"], [5577, "TCP"]]);
       assert.ok(selects(lb.spec.selector, d.spec.template.metadata.labels), "NLB selects the pod");
       const consumers = service(run, "xroad-consumers");
@@ -355,17 +363,17 @@ describe("X-Road Security Server", () => {
       assert.equal(container(d).resources.requests.memory, "4Gi", "full needs 4 GiB");
     });
 
-    it("an internal NLB, source ranges and instance or ip targets", async () => {
+    it("an internal NLB, source ranges and the controller's ip targets", async () => {
       const r = await runStack({
         "aws:region": "eu-west-1",
-        xroad: { exposure: { loadBalancer: { scheme: "internal", targetType: "ip", sourceRanges: ["198.51.100.0/24"] }, internalLoadBalancer: true, allowedCidrs: ["10.9.0.0/16"] } },
+        xroad: { exposure: { loadBalancer: { scheme: "internal", sourceRanges: ["198.51.100.0/24"] }, internalLoadBalancer: true, allowedCidrs: ["10.9.0.0/16"] } },
       });
       const lb = service(r, "xroad-messaging");
+      assert.equal(lb.spec.loadBalancerClass, "service.k8s.aws/nlb");
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
       assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
       assert.deepEqual(lb.spec.loadBalancerSourceRanges, ["198.51.100.0/24"]);
-      assert.equal(lb.spec.externalTrafficPolicy, "Local", "peer addresses are not rewritten");
-      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true", "peer addresses are not rewritten");
       assert.deepEqual(
         policy(r, "xroad-server-ingress").spec.ingress[0].from,
         [{ ipBlock: { cidr: "198.51.100.0/24" } }, { ipBlock: { cidr: "10.0.0.0/16" } }],
@@ -373,8 +381,24 @@ describe("X-Road Security Server", () => {
       );
       const admin = service(r, "xroad-admin");
       assert.equal(admin.spec.type, "LoadBalancer");
+      assert.equal(admin.spec.loadBalancerClass, "service.k8s.aws/nlb");
       assert.equal(admin.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
       assert.deepEqual(admin.spec.loadBalancerSourceRanges, ["10.9.0.0/16"]);
+    });
+
+    it("on an existing cluster the NLB stays in-tree: instance targets (the default) or the cluster's own controller with ip", async () => {
+      const existing = { cluster: { existing: { kubeconfig: mockKubeconfig("other") } }, xroad: { archive: { enabled: false } } };
+      const r = await runStack({ ...existing, xroad: { ...existing.xroad, exposure: { loadBalancer: { scheme: "internal" } } } });
+      const lb = service(r, "xroad-messaging");
+      assert.equal(lb.spec.loadBalancerClass, undefined, "no controller is installed by the stack");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-internal"], "true", "the in-tree controller reads -internal, not -scheme");
+      assert.equal(lb.spec.externalTrafficPolicy, "Local", "peer addresses are not rewritten");
+      const ip = await runStack({ ...existing, xroad: { ...existing.xroad, exposure: { loadBalancer: { targetType: "ip" } } } });
+      const lbIp = service(ip, "xroad-messaging");
+      assert.equal(lbIp.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
+      assert.equal(lbIp.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
+      assert.equal(ip.ofType("kubernetes:helm.sh/v3:Release").length, 0);
     });
 
     it("resources from settings override the defaults", async () => {

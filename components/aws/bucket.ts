@@ -11,6 +11,8 @@ export interface EncryptedBucketArgs {
   production?: boolean;
   /** Days noncurrent object versions are kept. @default 90 */
   noncurrentVersionDays?: number;
+  /** The log bucket (LogBucket) its server access logs go to, under `s3/<name>/`. @default none */
+  accessLogBucket?: pulumi.Input<string>;
   tags?: Record<string, string>;
 }
 
@@ -18,7 +20,8 @@ export interface EncryptedBucketArgs {
  * An S3 bucket encrypted with its own customer-managed KMS key (rotation on):
  * default SSE-KMS with a bucket key, all public access blocked, object
  * ownership enforced, versioning, TLS-only bucket policy, and a lifecycle for
- * noncurrent versions. `accessPolicy(prefix)` yields the least-privilege IAM
+ * noncurrent versions, and its server access logs in the stack's log bucket.
+ * `accessPolicy(prefix)` yields the least-privilege IAM
  * policy for a workload that writes under one prefix.
  */
 export class EncryptedBucket extends pulumi.ComponentResource {
@@ -92,6 +95,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.accessLogBucket !== undefined) serverAccessLogs(name, this.bucket, args.accessLogBucket, this);
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, keyArn: this.keyArn });
   }
 
@@ -117,5 +121,121 @@ export class EncryptedBucket extends pulumi.ComponentResource {
       },
       { Sid: "BucketKey", ...keyUseStatement(this.keyArn) },
     ]);
+  }
+}
+
+/** Where each kind of access log goes in the log bucket. */
+export const LOG_PREFIXES = { s3: "s3", alb: "alb" };
+
+/** The bucket's server access logs, to the log bucket under `s3/<name>/`, with date-partitioned keys. */
+function serverAccessLogs(name: string, bucket: aws.s3.Bucket, target: pulumi.Input<string>, parent: pulumi.Resource): aws.s3.BucketLogging {
+  return new aws.s3.BucketLogging(
+    `${name}-access-logs`,
+    {
+      bucket: bucket.id,
+      targetBucket: target,
+      targetPrefix: `${LOG_PREFIXES.s3}/${name}/`,
+      targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+    },
+    { parent },
+  );
+}
+
+/** Tag of a bucket that cannot use a customer-managed key, with the reason and the AWS reference. */
+export const SSE_S3_EXCEPTION_TAG = "trust-services/sse-s3-reason";
+
+/**
+ * Why the log bucket is SSE-S3: AWS delivers ALB access logs only to buckets
+ * encrypted with S3-managed keys, and S3 server access logs only to targets
+ * without SSE-KMS default encryption.
+ */
+export const LOG_BUCKET_SSE_REASON =
+  "ALB access logs support only SSE-S3 (docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html); " +
+  "S3 server access log targets cannot use SSE-KMS default encryption (docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshooting-server-access-logging.html)";
+
+export interface LogBucketArgs {
+  accountId: pulumi.Input<string>;
+  region: string;
+  /** Keep the bucket (and its logs) when the stack is destroyed. @default false */
+  production?: boolean;
+  /** Days logs are kept. @default 90, or 365 when production */
+  retentionDays?: number;
+  tags?: Record<string, string>;
+}
+
+/**
+ * The stack's log bucket: S3 server access logs of every bucket the stack
+ * creates (`s3/<bucket>/`) and the ALBs' access logs (`alb/<group>/`).
+ * Encrypted with S3-managed keys, the only encryption AWS log delivery
+ * writes to (a documented exception to the customer-managed-key rule); all
+ * public access blocked, objects owned by the bucket owner, TLS only, log
+ * delivery allowed for this account's sources only, expired after the
+ * retention, kept on destroy in production. It does not log its own access
+ * (logs about logs).
+ */
+export class LogBucket extends pulumi.ComponentResource {
+  public readonly bucket: aws.s3.Bucket;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+
+  constructor(name: string, args: LogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("trust-services:index:LogBucket", name, {}, opts);
+    const production = args.production ?? false;
+    const retentionDays = args.retentionDays ?? (production ? 365 : 90);
+    const child = { parent: this };
+    // Outside production a destroy empties it: logs are not the data the stack keeps.
+    this.bucket = new aws.s3.Bucket(name, { forceDestroy: !production, tags: { ...(args.tags ?? {}), [SSE_S3_EXCEPTION_TAG]: "AWS log delivery (ALB, S3 server access logs)" } }, keepData(production, child));
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-sse`, { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: this.bucket.id,
+        rules: [{ id: "expire-logs", status: "Enabled", filter: {}, expiration: { days: retentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+      },
+      child,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: this.bucket.id,
+        policy: policyDocument([
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          {
+            // S3 server access logs from this account's buckets (docs: enable-server-access-logging.html).
+            Sid: "S3ServerAccessLogs",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${this.bucket.arn}/${LOG_PREFIXES.s3}/*`,
+            Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+          },
+          {
+            // ALB access logs of this account's load balancers (docs: enable-access-logging.html, the log-delivery service principal).
+            Sid: "AlbAccessLogs",
+            Effect: "Allow",
+            Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${this.bucket.arn}/${LOG_PREFIXES.alb}/*/AWSLogs/${args.accountId}/*`,
+          },
+        ]),
+      },
+      child,
+    );
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
 }

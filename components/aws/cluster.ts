@@ -294,6 +294,6 @@ export function kubeconfigFor(clusterName: string, endpoint: string, caData: str
  * server-side apply. Not a field of EksCluster: a provider cannot be an output of a
  * component served to other languages.
  */
-export function kubernetesProvider(name: string, cluster: EksCluster): k8s.Provider {
-  return new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true }, { parent: cluster });
+export function kubernetesProvider(name: string, cluster: EksCluster, opts?: { dependsOn?: pulumi.Input<pulumi.Resource>[] }): k8s.Provider {
+  return new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true }, { parent: cluster, dependsOn: opts?.dependsOn });
 }

@@ -22,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { argError, isPinnedImage } from "../checks";
 import { appLabels, selectorLabels } from "./labels";
 import { POD_SECURITY_LEVELS, SINGLE_REPLICA_REASON } from "./namespace";
+import { DnsRecordOutput, EndpointArgs, PublicEndpoint, resolveEndpoint } from "./endpoint";
 import { networkPolicy, TrafficRuleArgs } from "./network";
 import { dataClaim } from "./storage";
 import { BACKUP_LABEL_KEY, BACKUP_TAG_VALUE } from "../aws/common";
@@ -224,6 +225,13 @@ export interface ServiceArgs {
   /** LoadBalancer: the controller that owns it (e.g. "service.k8s.aws/nlb"). */
   loadBalancerClass?: string;
   labels?: Record<string, string>;
+  /**
+   * Serve this Service over HTTPS at a hostname (a PublicEndpoint): the pods
+   * then admit the endpoint class's proxy on the endpoint's port.
+   */
+  endpoint?: EndpointArgs;
+  /** The port (name) the endpoint serves. @default the Service's first port */
+  endpointPort?: string;
 }
 
 export interface TolerationArgs {
@@ -579,6 +587,10 @@ export class Workload extends pulumi.ComponentResource {
   public readonly host: pulumi.Output<string>;
   /** The Services, in the order given. */
   public readonly services: k8s.core.v1.Service[];
+  /** URLs of its Services' HTTPS endpoints, in the order given. */
+  public readonly endpointUrls: string[];
+  /** DNS records to create for those endpoints (where the stack writes none). */
+  public readonly dnsRecords: DnsRecordOutput[];
 
   constructor(name: string, args: WorkloadArgs, opts?: WorkloadOptions) {
     const { adoptFrom, ...componentOpts } = opts ?? {};
@@ -604,7 +616,18 @@ export class Workload extends pulumi.ComponentResource {
     }
     // Apart from the other replicas of this role (name, instance and component): other roles of the service may share a node.
     const term = () => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels({ name: args.app, instance: args.instance, component: args.component }) } });
-    const pod = renderPod(this, name, where, args, {
+    // An endpoint's proxy reaches the pods on the endpoint's port (the NetworkPolicy follows).
+    const ports = args.container.ports ?? [];
+    const serviceArgs = args.services ?? (ports.length ? [{}] : []);
+    const endpointPorts = serviceArgs.map((s, i) => {
+      if (!s.endpoint) return undefined;
+      const portName = s.endpointPort ?? s.ports?.[0] ?? ports[0]?.name;
+      const p = ports.find((x) => x.name === portName);
+      if (!p || (s.ports && !s.ports.includes(p.name))) fail(where, `services[${i}].endpointPort`, portName, `a port the Service publishes (${(s.ports ?? ports.map((x) => x.name)).join(", ")})`);
+      return { port: p!, resolved: resolveEndpoint(`${where} services[${i}].endpoint`, s.endpoint) };
+    });
+    const proxied: TrafficRuleArgs[] = endpointPorts.flatMap((e) => (e ? [{ peers: e.resolved.proxyPeers, ports: [e.port.port] }] : []));
+    const pod = renderPod(this, name, where, proxied.length ? { ...args, allowFrom: [...(args.allowFrom ?? []), ...proxied] } : args, {
       adoptFrom,
       longRunning: true,
       perReplicaClaims: kind === "StatefulSet" && replicas > 1,
@@ -637,9 +660,7 @@ export class Workload extends pulumi.ComponentResource {
     };
     const metadata = { name, namespace: args.namespace, labels: pod.labels, annotations: Object.keys(annotations).length ? annotations : undefined };
 
-    // --- Services (a StatefulSet names its governing Service).
-    const ports = args.container.ports ?? [];
-    const serviceArgs = args.services ?? (ports.length ? [{}] : []);
+    // --- Services (a StatefulSet names its governing Service), and their endpoints.
     this.serviceNames = serviceArgs.map((s) => s.name ?? name);
     this.services = serviceArgs.map((s, i) => {
       const names = s.ports ?? ports.map((p) => p.name);
@@ -663,10 +684,24 @@ export class Workload extends pulumi.ComponentResource {
             loadBalancerClass: s.loadBalancerClass,
           },
         },
-        pod.childOpts(),
+        // The class is immutable: a Service that changes controller is replaced (same name, so deleted first).
+        s.loadBalancerClass ? pod.childOpts({ replaceOnChanges: ["spec.loadBalancerClass"], deleteBeforeReplace: true }) : pod.childOpts(),
       );
     });
     this.host = pulumi.interpolate`${this.serviceNames[0] ?? name}.${args.namespace}.svc.cluster.local`;
+    const endpoints = serviceArgs.flatMap((s, i) =>
+      s.endpoint
+        ? [
+            new PublicEndpoint(
+              s.endpoint.name,
+              { ...s.endpoint, namespace: args.namespace, serviceName: this.serviceNames[i], servicePort: endpointPorts[i]!.port.servicePort ?? endpointPorts[i]!.port.port, labels: pod.labels },
+              { parent: this },
+            ),
+          ]
+        : [],
+    );
+    this.endpointUrls = endpoints.map((e) => e.url);
+    this.dnsRecords = endpoints.flatMap((e) => (e.dnsRecord ? [e.dnsRecord] : []));
 
     // --- The controller (it waits for what the component was told to wait for).
     const controllerOpts = pod.childOpts({ dependsOn: componentOpts.dependsOn });

@@ -9,6 +9,9 @@
  * they apply.
  */
 import { TLS_EXEMPT_TAG } from "../../components/aws/cache";
+import { SSE_S3_EXCEPTION_TAG } from "../../components/aws/bucket";
+import { ENDPOINT_AUDIENCE, NGINX_SOURCE_RANGES, OPEN_TO_ANYONE } from "../../components/kubernetes/endpoint";
+import { SSL_POLICY } from "../../stacks/settings-endpoints";
 import { POD_SECURITY_REASON, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../components/kubernetes/namespace";
 import { isSecretValue, plain, Recorded, Run } from "../harness";
 import { ADDON_REQUESTS, allocatable, INSTANCE_TYPES, place, podRequests, Resources } from "./capacity";
@@ -93,6 +96,35 @@ function parsePolicy(doc: unknown): Array<Record<string, any>> {
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/** The names a bucket is referred to by (its id and its name). */
+function bucketNames(b: Recorded): string[] {
+  return [b.id, String(b.state.bucket ?? "")].filter((x): x is string => !!x);
+}
+
+/** Key=value pairs of an ALB's `load-balancer-attributes` annotation. */
+function albAttributes(object: Record<string, any>): Record<string, string> {
+  const raw = String(object.metadata?.annotations?.["alb.ingress.kubernetes.io/load-balancer-attributes"] ?? "");
+  return Object.fromEntries(raw.split(",").filter((kv) => kv.includes("=")).map((kv) => kv.split("=").map((x) => x.trim()) as [string, string]));
+}
+
+/** The Ingresses the AWS Load Balancer Controller serves (an ALB each group). */
+function isAlbIngress(object: Record<string, any>): boolean {
+  return object.kind === "Ingress" && (object.spec?.ingressClassName === "alb" || Object.keys(object.metadata?.annotations ?? {}).some((k) => k.startsWith("alb.ingress.kubernetes.io/")));
+}
+
+/**
+ * A log bucket: tagged as the SSE-S3 exception, and a log target of the stack (some
+ * bucket's server access logs or some ALB's access logs go to it). A data bucket
+ * with the tag but no logs going to it is not one.
+ */
+function isLogBucket(run: Run, b: Recorded): boolean {
+  if (!inputs(b).tags?.[SSE_S3_EXCEPTION_TAG]) return false;
+  const names = bucketNames(b);
+  const s3Target = run.ofType("aws:s3/bucketLogging:BucketLogging").some((l) => names.includes(inputs(l).targetBucket));
+  const albTarget = run.kubernetesObjects().some(({ object }) => isAlbIngress(object) && names.includes(albAttributes(object)["access_logs.s3.bucket"]));
+  return s3Target || albTarget;
+}
+
 // ---------------------------------------------------------------------------
 
 const encryptionAtRest: Rule = {
@@ -111,6 +143,12 @@ const encryptionAtRest: Rule = {
         .ofType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
         .find((c) => inputs(c).bucket === b.id);
       const rule0 = sse ? inputs(sse).rules?.[0]?.applyServerSideEncryptionByDefault : undefined;
+      if (isLogBucket(run, b)) {
+        // The documented exception: AWS delivers ALB access logs only to SSE-S3 buckets, and S3 server access
+        // logs only to targets without SSE-KMS default encryption (LOG_BUCKET_SSE_REASON in components/aws/bucket.ts).
+        need(b, !!rule0 && rule0.sseAlgorithm === "AES256", "log bucket without default encryption (SSE-S3, the one AWS log delivery writes to)");
+        continue;
+      }
       need(b, !!rule0 && rule0.sseAlgorithm === "aws:kms" && isOwnKey(run, rule0.kmsMasterKeyId), "no default SSE-KMS with a customer-managed key");
     }
     for (const { resource, object } of run.kubernetesObjects()) {
@@ -148,7 +186,11 @@ export const ADMIN_PORTS = new Set([22, 4000, 3306, 5432, 6379, 2049, 8443, 8080
 function internetFacing(object: Record<string, any>): boolean {
   if (object.spec?.type !== "LoadBalancer") return false;
   const a = object.metadata?.annotations ?? {};
-  return !(a["service.beta.kubernetes.io/aws-load-balancer-scheme"] === "internal" || a["service.beta.kubernetes.io/aws-load-balancer-internal"] === "true");
+  // The AWS Load Balancer Controller's NLBs are internal unless the scheme says otherwise; the in-tree
+  // controller ignores the scheme and is public unless `-internal` (upstream/endpoints.md §1, §2).
+  const controller = object.spec?.loadBalancerClass === "service.k8s.aws/nlb" || a["service.beta.kubernetes.io/aws-load-balancer-type"] === "external";
+  if (controller) return a["service.beta.kubernetes.io/aws-load-balancer-scheme"] === "internet-facing";
+  return a["service.beta.kubernetes.io/aws-load-balancer-internal"] !== "true";
 }
 
 const nothingPublic: Rule = {
@@ -513,6 +555,16 @@ const schedulable: Rule = {
           });
         }
       }
+      // Charts the stack installs (the load balancer controller): their pods, from the values given.
+      for (const rel of run.ofType("kubernetes:helm.sh/v3:Release")) {
+        const v = plain<Record<string, any>>(inputs(rel).values) ?? {};
+        const requests = podRequests({ containers: [{ resources: v.resources ?? {} }] });
+        if (requests.cpu === 0 || requests.memory === 0) {
+          out.push(finding(this.id, rel, "sets no CPU and memory requests for its pods (values.resources): they cannot be counted"));
+          continue;
+        }
+        for (let k = 0; k < Number(v.replicaCount ?? 1); k++) pods.push({ workload: `Helm release ${inputs(rel).name}`, requests });
+      }
       for (const [name, a] of Object.entries(ADDON_REQUESTS)) {
         if (!addons.includes(name)) continue;
         for (let k = 0; k < a.perCluster.pods; k++) {
@@ -535,6 +587,126 @@ const schedulable: Rule = {
           ),
         );
       }
+    }
+    return out;
+  },
+};
+
+const accessLogging: Rule = {
+  id: "access-logging",
+  description:
+    "Every S3 bucket logs its access to a log bucket of the stack, and every ALB writes access logs to one. A log bucket is the one exception to customer-managed keys (SSE-S3: the only encryption AWS log delivery writes to); it expires its logs (a lifecycle rule) and does not log to itself.",
+  check(run) {
+    const out: Finding[] = [];
+    const buckets = run.ofType("aws:s3/bucket:Bucket");
+    const logBuckets = buckets.filter((b) => isLogBucket(run, b));
+    const logNames = new Set(logBuckets.flatMap(bucketNames));
+    const logging = run.ofType("aws:s3/bucketLogging:BucketLogging");
+    for (const b of buckets) {
+      const l = logging.find((x) => inputs(x).bucket === b.id);
+      if (logBuckets.includes(b)) {
+        if (l) out.push(finding(this.id, b, "a log bucket logs its own access (logs about logs)"));
+        const lc = run.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((c) => inputs(c).bucket === b.id);
+        const expires = (lc ? inputs(lc).rules ?? [] : []).some((r: any) => r.status === "Enabled" && Number(r.expiration?.days) > 0);
+        if (!expires) out.push(finding(this.id, b, "log bucket keeps its logs forever (no lifecycle expiration)"));
+        continue;
+      }
+      if (!l) out.push(finding(this.id, b, "no server access logging"));
+      else if (!logNames.has(inputs(l).targetBucket)) out.push(finding(this.id, b, `logs to ${inputs(l).targetBucket}, not a log bucket of the stack`));
+    }
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (!isAlbIngress(object)) continue;
+      const attrs = albAttributes(object);
+      if (attrs["access_logs.s3.enabled"] !== "true") out.push(finding(this.id, resource, "its ALB writes no access logs"));
+      else if (!logNames.has(attrs["access_logs.s3.bucket"])) out.push(finding(this.id, resource, `its ALB logs to ${attrs["access_logs.s3.bucket"]}, not a log bucket of the stack`));
+    }
+    return out;
+  },
+};
+
+/** The host names an Ingress serves. */
+function ingressHosts(object: Record<string, any>): string[] {
+  return (object.spec?.rules ?? []).map((r: any) => r.host).filter(Boolean);
+}
+
+/** The backend Services of an Ingress: name and port number. */
+function ingressBackends(object: Record<string, any>): Array<{ name: string; port?: number }> {
+  return (object.spec?.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => ({ name: p.backend?.service?.name, port: p.backend?.service?.port?.number })));
+}
+
+const endpointsHttps: Rule = {
+  id: "endpoints-https",
+  description:
+    "Every Ingress serves HTTPS with a certificate and redirects HTTP: on an ALB, an ACM certificate, an HTTPS listener, HTTP redirected to 443 and a TLS 1.2-or-newer policy; elsewhere, a TLS section for every host with a cert-manager issuer, and the redirect not turned off.",
+  check(run) {
+    const out: Finding[] = [];
+    for (const { resource, object } of run.kubernetesObjects()) {
+      if (object.kind !== "Ingress") continue;
+      const a: Record<string, string> = object.metadata?.annotations ?? {};
+      const need = (ok: boolean, message: string) => {
+        if (!ok) out.push(finding(this.id, resource, message));
+      };
+      if (!ingressHosts(object).length) need(false, "serves no host name (a certificate names hosts)");
+      if (isAlbIngress(object)) {
+        const arns = String(a["alb.ingress.kubernetes.io/certificate-arn"] ?? "").split(",").filter(Boolean);
+        need(arns.length > 0 && arns.every((x) => /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(x)), "no ACM certificate");
+        let ports: Array<Record<string, number>> = [];
+        try {
+          ports = JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"] ?? '[{"HTTP":80}]');
+        } catch {
+          need(false, "listen-ports is not JSON");
+        }
+        need(ports.some((p) => p.HTTPS !== undefined), "no HTTPS listener");
+        if (ports.some((p) => p.HTTP !== undefined)) need(a["alb.ingress.kubernetes.io/ssl-redirect"] === "443", "HTTP is served, not redirected to HTTPS");
+        need(SSL_POLICY.test(a["alb.ingress.kubernetes.io/ssl-policy"] ?? ""), `TLS policy ${a["alb.ingress.kubernetes.io/ssl-policy"] ?? "(the controller's default, ELBSecurityPolicy-2016-08, which allows TLS 1.0)"} is not TLS 1.2 or newer`);
+      } else {
+        const covered = new Set((object.spec?.tls ?? []).filter((t: any) => t.secretName).flatMap((t: any) => t.hosts ?? []));
+        for (const h of ingressHosts(object)) need(covered.has(h), `host ${h} has no TLS certificate`);
+        need(!!(a["cert-manager.io/cluster-issuer"] || a["cert-manager.io/issuer"]), "no cert-manager issuer for its certificate");
+        need(a["nginx.ingress.kubernetes.io/ssl-redirect"] !== "false", "the redirect to HTTPS is turned off");
+      }
+    }
+    return out;
+  },
+};
+
+/** A CIDR list that admits everyone. */
+const everyone = (cidrs: string[]) => cidrs.length === 0 || cidrs.some((c) => c === "0.0.0.0/0" || c === "::/0");
+
+const endpointsAudience: Rule = {
+  id: "endpoints-audience",
+  description:
+    "No admin UI or admin API is on an internet-facing endpoint (an Ingress marked admin, or whose backend port is named admin); every internet-facing endpoint admits only its source ranges (an ALB source-ip condition on every backend, or the ingress-nginx allow list) or says why it is meant for anyone (annotation trust-services.io/open-to-anyone).",
+  check(run) {
+    const out: Finding[] = [];
+    const objects = run.kubernetesObjects();
+    const services = objects.filter(({ object }) => object.kind === "Service").map(({ object }) => object);
+    const internalClass = run.settings?.endpoints?.internalIngressClassName;
+    for (const { resource, object } of objects) {
+      if (object.kind !== "Ingress") continue;
+      const a: Record<string, string> = object.metadata?.annotations ?? {};
+      const alb = isAlbIngress(object);
+      // An ALB is internal unless its scheme says otherwise; another controller's class is public unless it is the stack's internal one.
+      const public_ = alb ? a["alb.ingress.kubernetes.io/scheme"] === "internet-facing" : object.spec?.ingressClassName !== internalClass || internalClass === undefined;
+      if (!public_) continue;
+      const backends = ingressBackends(object);
+      const adminPort = backends.some((b) => {
+        const svc = services.find((x) => x.metadata?.name === b.name && x.metadata?.namespace === object.metadata?.namespace);
+        return (svc?.spec?.ports ?? []).some((p: any) => Number(p.port) === Number(b.port) && /admin/.test(String(p.name ?? "")));
+      });
+      if (object.metadata?.labels?.[ENDPOINT_AUDIENCE] === "admin" || adminPort) out.push(finding(this.id, resource, "an admin UI or admin API on an internet-facing endpoint"));
+      const limited = alb
+        ? backends.length > 0 &&
+          backends.every((b) => {
+            try {
+              const conds = JSON.parse(a[`alb.ingress.kubernetes.io/conditions.${b.name}`] ?? "[]") as Array<Record<string, any>>;
+              return conds.some((c) => c.field === "source-ip" && !everyone(c.sourceIpConfig?.values ?? []));
+            } catch {
+              return false;
+            }
+          })
+        : !everyone(String(a[NGINX_SOURCE_RANGES] ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+      if (!limited && !String(a[OPEN_TO_ANYONE] ?? "").trim()) out.push(finding(this.id, resource, "internet-facing without source ranges, and no reason given that it is meant for anyone"));
     }
     return out;
   },
@@ -631,6 +803,9 @@ export const RULES: Rule[] = [
   schedulable,
   productionKeepsData,
   iamLeastPrivilege,
+  accessLogging,
+  endpointsHttps,
+  endpointsAudience,
 ];
 
 export function evaluatePolicies(run: Run, rules: Rule[] = RULES): Finding[] {

@@ -21,6 +21,8 @@ import { formerly } from "../../types";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { appLabels, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
+import { LBC_NLB_CLASS } from "../../aws/load-balancer-controller";
+import { aliasRecord, DnsRecordOutput, dnsRecordFor, EndpointClassArgs } from "../../kubernetes/endpoint";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, SchedulingArgs, ServiceArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
 
@@ -54,6 +56,22 @@ export interface XRoadArchiveArgs {
   interval?: string;
   /** Pinned AWS CLI image. @default "amazon/aws-cli:2.27.50" */
   image?: string;
+}
+
+/** Where the messaging NLB's DNS name is written. */
+export interface XRoadDnsArgs {
+  /** Route 53 zone of the hostname. */
+  hostedZoneId: pulumi.Input<string>;
+  /** Canonical hosted zone of NLBs in the region (`aws.lb.getHostedZoneId`). */
+  loadBalancerZoneId: pulumi.Input<string>;
+}
+
+/** The admin UI's HTTPS endpoint. */
+export interface XRoadAdminEndpointArgs {
+  /** How the stack serves endpoints. */
+  endpointClass: EndpointClassArgs;
+  /** @default `xroad-admin.<domain>` */
+  hostname?: string;
 }
 
 export interface XRoadSecurityServerArgs {
@@ -117,7 +135,24 @@ export interface XRoadSecurityServerArgs {
    * @default []
    */
   loadBalancerHealthCheckCidrs?: pulumi.Input<string>[];
-  /** 8080/8443/4000 through an internal NLB instead of ClusterIP only. @default false */
+  /**
+   * The cluster runs the AWS Load Balancer Controller: the messaging NLB is its
+   * (`loadBalancerClass` service.k8s.aws/nlb, `ip` targets, client IPs preserved,
+   * the scheme explicit), and `loadBalancerTargetType` is ignored.
+   * @default false
+   */
+  loadBalancerController?: boolean;
+  /** DNS name of the messaging NLB (the address other Security Servers use); a record is made with `messagingDns`. */
+  messagingHostname?: string;
+  /** The Route 53 zone that gets an alias for `messagingHostname`, and the NLBs' canonical zone. @default none: DNS is yours */
+  messagingDns?: XRoadDnsArgs;
+  /**
+   * Serve the admin UI as an internal HTTPS endpoint of this class (backend HTTPS
+   * to the UI's own certificate, restricted to `allowedCidrs` when given).
+   * @default none: the admin UI stays inside the cluster
+   */
+  adminEndpoint?: XRoadAdminEndpointArgs;
+  /** 8080/8443 (and 4000 without `adminEndpoint`) through an internal NLB instead of ClusterIP only. @default false */
   internalLoadBalancer?: boolean;
   /** Namespaces that may reach 8080/8443/4000. @default [] */
   allowedNamespaces?: string[];
@@ -174,6 +209,10 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
   public readonly loadBalancerHostname: pulumi.Output<string | undefined>;
   /** In-cluster address of the admin UI. */
   public readonly adminUrl: pulumi.Output<string>;
+  /** The admin UI's HTTPS endpoint (with `adminEndpoint`). */
+  public readonly adminEndpointUrl?: string;
+  /** DNS records for the user to create (hostnames whose zone the stack does not write). */
+  public readonly dnsRecords: DnsRecordOutput[];
   /** In-cluster address for consumer information systems. */
   public readonly consumerUrl: pulumi.Output<string>;
   /** Names of the Secrets that hold generated credentials. */
@@ -398,7 +437,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     ];
     const messaging: TrafficRuleArgs = cidrRule(
       // Other Security Servers, and an ip-target NLB's health checks from the VPC.
-      sourceRanges.length > 0 ? [...sourceRanges, ...(targetType === "ip" ? args.loadBalancerHealthCheckCidrs ?? [] : [])] : ["0.0.0.0/0"],
+      sourceRanges.length > 0 ? [...sourceRanges, ...(args.loadBalancerController || targetType === "ip" ? args.loadBalancerHealthCheckCidrs ?? [] : [])] : ["0.0.0.0/0"],
       [XROAD_PORTS.messaging, XROAD_PORTS.ocsp, XROAD_PORTS.health],
     );
     const consumers: TrafficRuleArgs[] = clients.length ? [{ peers: clients, ports: [XROAD_PORTS.http, XROAD_PORTS.https] }] : [];
@@ -409,30 +448,44 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
       ...(db ? [egressTo(db)] : []),
     ];
 
-    // --- Services. The NLB keeps peer addresses (externalTrafficPolicy Local, client IP
-    // preservation for ip targets) so the NetworkPolicy's source ranges hold.
-    const lbAnnotations: Record<string, string> =
-      targetType === "ip"
+    // --- Services. The NLB keeps peer addresses (client IP preservation for ip targets,
+    // externalTrafficPolicy Local for instance targets) so the NetworkPolicy's source ranges hold.
+    const controller = args.loadBalancerController ?? false;
+    const nlb = (lbScheme: string): Partial<ServiceArgs> =>
+      controller
         ? {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
-            "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+            // The controller's own NLB (upstream/endpoints.md §1 "X-Road NLB"): explicit class and scheme,
+            // pods as targets, health from 5588 (ready only when the server can process messages).
+            loadBalancerClass: LBC_NLB_CLASS,
+            annotations: {
+              "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+              "service.beta.kubernetes.io/aws-load-balancer-scheme": lbScheme,
+              "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
+              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(XROAD_PORTS.health),
+              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/",
+            },
           }
-        : {
-            // The seed's annotation, lower-case (its capital-K variant matched nothing).
-            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": scheme,
-            ...(scheme === "internal" ? { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } : {}),
-          };
-    const internal: Partial<ServiceArgs> = args.internalLoadBalancer
-      ? {
-          type: "LoadBalancer",
-          annotations: { ...lbAnnotations, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal", "service.beta.kubernetes.io/aws-load-balancer-internal": "true" },
-          externalTrafficPolicy: "Local",
-          loadBalancerSourceRanges: allowedCidrs,
-        }
-      : {};
+        : targetType === "ip"
+          ? {
+              annotations: {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": lbScheme,
+                "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+              },
+            }
+          : {
+              annotations: {
+                // The seed's annotation, lower-case (its capital-K variant matched nothing). The in-tree
+                // controller ignores `-scheme`: `-internal` is what makes its NLB internal.
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": lbScheme,
+                ...(lbScheme === "internal" ? { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } : {}),
+              },
+              externalTrafficPolicy: "Local",
+            };
+    const internal: Partial<ServiceArgs> = args.internalLoadBalancer ? { type: "LoadBalancer", ...nlb("internal"), loadBalancerSourceRanges: allowedCidrs } : {};
     const messagingService: ServiceArgs[] = loadBalancer
       ? [
           {
@@ -440,15 +493,34 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
             // TCP passthrough: X-Road terminates its own TLS between Security Servers.
             ports: ["messaging", "ocsp"],
             type: "LoadBalancer",
-            annotations: lbAnnotations,
+            ...nlb(scheme),
             loadBalancerSourceRanges: sourceRanges,
-            externalTrafficPolicy: "Local",
           },
         ]
       : [];
     const consumerService: ServiceArgs = { name: `${name}-consumers`, ports: ["http", "https"], ...internal };
-    // The admin UI is how the server gets registered, so it is reachable before it is ready.
-    const adminService: ServiceArgs = { name: `${name}-admin`, ports: ["admin"], publishNotReadyAddresses: true, ...internal };
+    // The admin UI is how the server gets registered, so it is reachable before it is ready. With an
+    // endpoint it is an internal HTTPS hostname (backend HTTPS to the UI's own certificate; the ALB
+    // does not verify it), restricted to allowedCidrs by a listener-rule condition.
+    const adminService: ServiceArgs = args.adminEndpoint
+      ? {
+          name: `${name}-admin`,
+          ports: ["admin"],
+          publishNotReadyAddresses: true,
+          endpoint: {
+            endpointClass: args.adminEndpoint.endpointClass,
+            name: `${name}-admin`,
+            hostname: args.adminEndpoint.hostname,
+            internal: true,
+            admin: true,
+            sourceRanges: allowedCidrs.length ? allowedCidrs : undefined,
+            backendProtocol: "HTTPS",
+            healthCheckPath: "/",
+            // The UI answers its start page; a redirect still means it is up.
+            successCodes: "200-399",
+          },
+        }
+      : { name: `${name}-admin`, ports: ["admin"], publishNotReadyAddresses: true, ...internal };
 
     const owner = (role: "server" | "primary"): ContainerArgs => ({
       name: "xroad",
@@ -470,6 +542,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     });
 
     let serving: Workload;
+    let adminOwner: Workload;
     if (!ha) {
       // The one pod that owns the configuration: `Recreate` (from the kit) releases its volumes first.
       serving = new Workload(
@@ -493,10 +566,11 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
         },
         kit,
       );
+      adminOwner = serving;
     } else {
       const secondaryLabels = selectorLabels({ name: XROAD_APP, instance: name, component: "secondary" });
       const primaryLabels = selectorLabels({ name: XROAD_APP, instance: name, component: "primary" });
-      const primary = new Workload(
+      const primary = (adminOwner = new Workload(
         `${name}-primary`,
         {
           ...common,
@@ -524,7 +598,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           allowTo: [...egress, ...(archiver ? [podIdentityAgent()] : [])],
         },
         kit,
-      );
+      ));
       serving = new Workload(
         `${name}-secondary`,
         {
@@ -572,12 +646,24 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     const lb = loadBalancer ? serving.services[0] : undefined;
     this.loadBalancerHostname = lb ? lb.status.loadBalancer.ingress.apply((i) => i?.[0]?.hostname ?? i?.[0]?.ip) : pulumi.output(undefined);
     this.adminUrl = pulumi.interpolate`https://${name}-admin.${namespace}.svc.cluster.local:${XROAD_PORTS.admin}`;
+    this.adminEndpointUrl = adminOwner.endpointUrls[0];
+    this.dnsRecords = [...adminOwner.dnsRecords];
+    // The messaging NLB's name: an alias in the stack's zone, or a record for the user to make.
+    if (lb && args.messagingHostname) {
+      const target = this.loadBalancerHostname.apply((h) => h ?? "");
+      if (args.messagingDns) {
+        aliasRecord(`${name}-messaging-dns`, { zoneId: args.messagingDns.hostedZoneId, hostname: args.messagingHostname, target, targetZoneId: args.messagingDns.loadBalancerZoneId }, child);
+      } else {
+        this.dnsRecords.push(dnsRecordFor(args.messagingHostname, target));
+      }
+    }
     this.consumerUrl = pulumi.interpolate`http://${name}-consumers.${namespace}.svc.cluster.local:${XROAD_PORTS.http}`;
     this.image = image(ha ? "primary" : "standalone");
     this.registerOutputs({
       namespace: this.namespace,
       loadBalancerHostname: this.loadBalancerHostname,
       adminUrl: this.adminUrl,
+      adminEndpointUrl: this.adminEndpointUrl,
       consumerUrl: this.consumerUrl,
     });
   }
@@ -611,6 +697,8 @@ function checkArgs(name: string, args: XRoadSecurityServerArgs): Record<string, 
   if (!["instance", "ip"].includes(targetType)) fail("loadBalancerTargetType", targetType, "instance or ip");
   if (args.sharedConfig && topology !== "ha") fail("sharedConfig", true, "only with topology ha");
   if (args.hostPath && topology !== "single") fail("hostPath", args.hostPath, "only with topology single");
+  if (args.messagingDns && !args.messagingHostname) fail("messagingDns", "(given)", "with messagingHostname: the name the record is for");
+  if (args.messagingHostname && !args.loadBalancer && args.loadBalancer !== undefined) fail("messagingHostname", args.messagingHostname, "only with loadBalancer: it names the messaging NLB");
   if (args.archive) seconds(args.archive.interval ?? "6h");
   return {};
 }
