@@ -7,7 +7,9 @@ export { Network, NetworkArgs, cidrSubnet } from "./aws/network";
 export { EksCluster, EksClusterArgs, kubeconfigFor, CLUSTER_ADDONS, CONTROL_PLANE_LOGS } from "./aws/cluster";
 export { ClusterStorage, ClusterStorageArgs } from "./aws/storage";
 export { BackupPlan, BackupPlanArgs } from "./aws/backup";
-export { EncryptedBucket, EncryptedBucketArgs } from "./aws/bucket";
+export { EncryptedBucket, EncryptedBucketArgs, LogBucket, LogBucketArgs, LOG_PREFIXES } from "./aws/bucket";
+export { DnsValidatedCertificate, DnsValidatedCertificateArgs } from "./aws/certificate";
+export { LoadBalancerController, LoadBalancerControllerArgs, LBC_CHART, LBC_INGRESS_CLASS, LBC_NLB_CLASS, controllerPolicy } from "./aws/load-balancer-controller";
 export { EncryptionKey, EncryptionKeyArgs } from "./aws/key";
 export { ContainerInsights, ContainerInsightsArgs, INSIGHTS_LOG_GROUPS } from "./aws/insights";
 export { Database, DatabaseArgs } from "./aws/database";
@@ -38,6 +40,7 @@ export {
   podSecurityLevel,
 } from "./kubernetes/workload";
 export { Task, TaskArgs } from "./kubernetes/task";
+export { PublicEndpoint, PublicEndpointArgs, EndpointArgs, EndpointClassArgs, DnsRecordOutput, aliasRecord, OPEN_TO_ANYONE } from "./kubernetes/endpoint";
 export { networkPolicy, podIdentityAgent, cidrRule, PeerArgs, TrafficRuleArgs, NetworkPolicyArgs, POD_IDENTITY_AGENT } from "./kubernetes/network";
 export { PostgresStore, MysqlStore, RedisStore, DataStoreArgs, RedisStoreArgs, DataStoreTlsArgs, DataEndpoint, egressTo, credentialsSecret, CredentialsSecretArgs, STORE_IMAGES } from "./kubernetes/datastore";
 export { DatabaseGrant, DatabaseGrantArgs, DatabaseGrantOptions } from "./kubernetes/grant";
@@ -48,6 +51,8 @@ export {
   XRoadSecretNames,
   XROAD_VERSION,
   XRoadArchiveArgs,
+  XRoadAdminEndpointArgs,
+  XRoadDnsArgs,
   xroadImageTag,
   XROAD_PORTS,
 } from "./services/xroad";

@@ -41,7 +41,7 @@ describe("documentation", () => {
   it("docs/adding-a-service.md walks through settings, needs, component, tests and runbook, and the README links it", () => {
     const doc = fs.readFileSync(path.join(ROOT, "docs", "adding-a-service.md"), "utf8");
     for (const heading of ["settings block", "data needs", "component", "Tests", "runbook"]) assert.match(doc, new RegExp(`## \\d\\. .*${heading}`, "i"), heading);
-    for (const piece of ["Workload", "Task", "podSecurityFor", "egressTo", "NEEDS", "SERVICE_KEYS", "xroadNeeds"]) assert.ok(doc.includes(piece), piece);
+    for (const piece of ["Workload", "Task", "podSecurityFor", "egressTo", "NEEDS", "SERVICE_KEYS", "xroadNeeds", "ENDPOINTS", "xroadEndpoints", "endpointClass", "openToAnyoneReason"]) assert.ok(doc.includes(piece), piece);
     assert.ok(readme.includes("(docs/adding-a-service.md)"));
   });
 });

@@ -8,6 +8,7 @@ import { ServiceNamespace } from "../components/kubernetes/namespace";
 import { cidrRule, networkPolicy, podIdentityAgent } from "../components/kubernetes/network";
 import { Task } from "../components/kubernetes/task";
 import { ContainerArgs, podSecurityFor, Workload, WorkloadArgs } from "../components/kubernetes/workload";
+import { EndpointArgs, EndpointClassArgs } from "../components/kubernetes/endpoint";
 import { plain, Recorded, recordedSoFar, Run, runWith } from "./harness";
 import { schemaErrors } from "./k8s-schema";
 import { evaluatePolicies } from "./policies";
@@ -372,5 +373,65 @@ describe("service kit: network policy helpers", () => {
       }),
       /an allow rule names its ports/,
     );
+  });
+});
+
+describe("service kit: public endpoints", () => {
+  const albClass: EndpointClassArgs = {
+    mode: "alb",
+    ingressClassName: "alb",
+    domain: "example.org",
+    proxyPeers: [{ cidrs: ["10.0.0.0/16"] }],
+    groupPrefix: "trust-services-kit",
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f",
+    accessLogBucket: "logs-bucket",
+  };
+  const endpoint = (extra: Partial<EndpointArgs>): EndpointArgs => ({ endpointClass: albClass, name: "demo", ...extra });
+
+  it("a Service with an endpoint gets its Ingress, and the pods admit the proxy on that port only", async () => {
+    const run = await render("single", { services: [{ endpoint: endpoint({ sourceRanges: ["203.0.113.0/24"] }) }] });
+    const ingress = obj(run.get("kubernetes:networking.k8s.io/v1:Ingress", "demo"));
+    assert.equal(ingress.spec.rules[0].host, "demo.example.org");
+    assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, { name: "demo-api", port: { number: 8080 } });
+    assert.equal(ingress.metadata.annotations["alb.ingress.kubernetes.io/scheme"], "internet-facing");
+    assert.equal(ingress.metadata.annotations["alb.ingress.kubernetes.io/group.name"], "trust-services-kit-public");
+    const rules = obj(run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "demo-api-ingress")).spec.ingress;
+    assert.deepEqual(rules, [{ from: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+    assert.deepEqual(evaluatePolicies(run).filter((f) => f.rule.startsWith("endpoints")), []);
+    for (const { object } of run.kubernetesObjects()) assert.deepEqual(await schemaErrors(object), []);
+  });
+
+  it("a gRPC backend: HTTP/2 gRPC target group, the gRPC health service, code 0", async () => {
+    const run = await render("single", { services: [{ endpoint: endpoint({ backendProtocol: "GRPC", openToAnyoneReason: "clients sign from anywhere" }) }] });
+    const a = obj(run.get("kubernetes:networking.k8s.io/v1:Ingress", "demo")).metadata.annotations;
+    assert.equal(a["alb.ingress.kubernetes.io/backend-protocol-version"], "GRPC");
+    assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], "/grpc.health.v1.Health/Check");
+    assert.equal(a["alb.ingress.kubernetes.io/success-codes"], "0");
+    assert.equal(a["trust-services.io/open-to-anyone"], "clients sign from anywhere");
+    assert.equal(a["alb.ingress.kubernetes.io/conditions.demo-api"], undefined, "meant for anyone: no source condition");
+  });
+
+  it("refuses an admin UI on an internet-facing endpoint, and an internet-facing endpoint with no source ranges and no reason", async () => {
+    await refuses(base("single", { services: [{ endpoint: endpoint({ admin: true, sourceRanges: ["203.0.113.0/24"] }) }] }), /services\[0\]\.endpoint: internal false — true: an admin UI or admin API is never on an internet-facing endpoint/);
+    await refuses(base("single", { services: [{ endpoint: endpoint({}) }] }), /sourceRanges \[\] — the CIDRs allowed, or an openToAnyoneReason/);
+    await refuses(base("single", { services: [{ endpoint: { ...endpoint({ internal: true }), endpointClass: { ...albClass, certificateArn: undefined } } }] }), /endpointClass.certificateArn undefined — the ACM certificate/);
+    await refuses(base("single", { services: [{ endpoint: endpoint({ internal: true }), endpointPort: "grpc" }] }), /endpointPort "grpc" — a port the Service publishes \(http\)/);
+  });
+
+  it("on another controller: cert-manager's certificate for the host, and the internal class for internal endpoints", async () => {
+    const cm: EndpointClassArgs = {
+      mode: "cert-manager",
+      ingressClassName: "nginx",
+      internalIngressClassName: "nginx-internal",
+      domain: "example.org",
+      clusterIssuer: "letsencrypt",
+      proxyPeers: [{ namespace: "ingress-nginx" }],
+    };
+    const run = await render("single", { services: [{ endpoint: { endpointClass: cm, name: "demo", internal: true } }] });
+    const ingress = obj(run.get("kubernetes:networking.k8s.io/v1:Ingress", "demo"));
+    assert.equal(ingress.spec.ingressClassName, "nginx-internal");
+    assert.deepEqual(ingress.spec.tls, [{ hosts: ["demo.example.org"], secretName: "demo-tls" }]);
+    assert.equal(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
+    await refuses(base("single", { services: [{ endpoint: { endpointClass: { ...cm, internalIngressClassName: undefined }, name: "demo", internal: true } }] }), /internalIngressClassName/);
   });
 });
