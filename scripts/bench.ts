@@ -13,8 +13,9 @@
  * 2. Growth: the same figure with only the platform, then with each service added.
  * 3. Simulated first deploy: the longest chain through the recorded dependency
  *    graph, each resource type given a typical create time (CREATE_MINUTES),
- *    against the unavoidable chain network → EKS → node group → add-on → workload
- *    (or network → database → workload).
+ *    against the longest unavoidable chain: network → EKS → node group → add-on
+ *    → workload, → load balancer controller → workload, → controller → ALB → DNS
+ *    record when the stack has endpoints (or network → database → workload).
  * 4. The wall time of `npm test`.
  */
 import { spawnSync } from "child_process";
@@ -54,6 +55,13 @@ export const CREATE_MINUTES: Record<string, number> = {
   "kubernetes:apps/v1:StatefulSet": 1.5,
   "kubernetes:batch/v1:Job": 1,
   "kubernetes:core/v1:Service": 0.1,
+  // helm install with --wait: the controller's pods scheduled, pulled and serving their webhooks.
+  "kubernetes:helm.sh/v3:Release": 1.5,
+  // An ALB provisioned and its hostname in the Ingress status; a Route 53 change in sync.
+  "kubernetes:networking.k8s.io/v1:Ingress": 3,
+  "aws:route53/record:Record": 1,
+  // ACM's DNS validation with Route 53 ("up to 30 minutes", typically a few).
+  "aws:acm/certificateValidation:CertificateValidation": 5,
 };
 const DEFAULT_MINUTES = 0.05;
 
@@ -105,6 +113,15 @@ export function simulate(graph: DependencyGraph): Simulation {
   const chains: Array<[string, number]> = [];
   if (has("aws:eks/cluster:Cluster")) {
     chains.push(["network → EKS → node group → add-on → workload", network + m("aws:eks/cluster:Cluster") + m("aws:eks/nodeGroup:NodeGroup") + m("aws:eks/addon:Addon") + workload]);
+  }
+  if (has("kubernetes:helm.sh/v3:Release")) {
+    // The controller's webhooks admit no Service before its pods serve, and they need nodes.
+    const controller = network + m("aws:eks/cluster:Cluster") + m("aws:eks/nodeGroup:NodeGroup") + m("kubernetes:helm.sh/v3:Release");
+    chains.push(["network → EKS → node group → load balancer controller → workload", controller + workload]);
+    // An endpoint's ALB is made by the controller; its alias record needs the ALB's name.
+    if (has("kubernetes:networking.k8s.io/v1:Ingress") && has("aws:route53/record:Record")) {
+      chains.push(["network → EKS → node group → load balancer controller → ALB → DNS record", controller + m("kubernetes:networking.k8s.io/v1:Ingress") + m("aws:route53/record:Record")]);
+    }
   }
   if (has("aws:rds/instance:Instance")) chains.push(["network → database → workload", network + m("aws:rds/subnetGroup:SubnetGroup") + m("aws:rds/instance:Instance") + workload]);
   if (has("aws:elasticache/replicationGroup:ReplicationGroup")) chains.push(["network → cache → workload", network + m("aws:elasticache/replicationGroup:ReplicationGroup") + workload]);

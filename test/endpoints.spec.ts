@@ -7,7 +7,8 @@
 import * as assert from "assert";
 import { RULES } from "./policies";
 import { schemaErrors } from "./k8s-schema";
-import { mockKubeconfig, plain, Recorded, Run, runStack } from "./harness";
+import { mockKubeconfig, plain, readStackFile, Recorded, Run, runStack } from "./harness";
+import { DependencyGraph } from "./graph";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -194,6 +195,35 @@ describe("public endpoints", () => {
     });
 
     it("is valid against the Kubernetes schema and passes every policy rule", () => valid(run));
+  });
+
+  describe("order of a first deploy (prod)", () => {
+    let run: Run;
+    let g: DependencyGraph;
+    before(async () => {
+      run = await runStack(readStackFile("prod"), "prod");
+      g = new DependencyGraph(run);
+    });
+
+    it("the controller waits for nodes; every Service, Ingress and workload waits for the controller", () => {
+      const release = run.get("kubernetes:helm.sh/v3:Release", "load-balancer-controller");
+      assert.ok(g.upstream(release).has(run.get("aws:eks/nodeGroup:NodeGroup", "cluster-nodes").urn), "its pods need nodes");
+      for (const { resource, object } of run.kubernetesObjects()) {
+        if (["Service", "Ingress", "Deployment", "StatefulSet"].includes(object.kind)) assert.ok(g.upstream(resource).has(release.urn), `${object.kind} ${resource.name} waits for the controller's webhooks`);
+      }
+    });
+
+    it("the ha secondaries wait for the primary's rollout, not for its endpoint's ALB and DNS record", () => {
+      const secondary = run.get("kubernetes:apps/v1:Deployment", "xroad-secondary");
+      const up = g.upstream(secondary);
+      assert.ok(up.has(run.get("kubernetes:apps/v1:Deployment", "xroad-primary").urn));
+      assert.ok(!up.has(run.get(INGRESS, "xroad-admin").urn));
+      assert.ok(!up.has(run.get(RECORD, "xroad-admin-dns").urn));
+    });
+
+    it("the endpoint waits for its certificate's validation", () => {
+      assert.ok(g.upstream(run.get(INGRESS, "xroad-admin")).has(run.get("aws:acm/certificateValidation:CertificateValidation", "endpoints-certificate-validation").urn));
+    });
   });
 
   describe("created EKS cluster with an existing certificate and no zone", () => {

@@ -25,9 +25,13 @@ export class DependencyGraph {
     return (this.children.get(urn) ?? []).flatMap((c) => this.expand(c.urn));
   }
 
-  /** Direct waits of a custom resource (dependencies expanded to custom resources). */
+  /**
+   * Direct waits of a custom resource (dependencies expanded to custom resources), and
+   * its provider: a resource waits for its provider, which waits for its own dependencies.
+   */
   direct(r: Recorded): string[] {
-    return [...new Set(r.dependencies.flatMap((d) => this.expand(d)))].filter((u) => u !== r.urn);
+    const provider = r.provider ? [r.provider.replace(/::[^:]*$/, "")] : [];
+    return [...new Set([...r.dependencies, ...provider].flatMap((d) => this.expand(d)))].filter((u) => u !== r.urn);
   }
 
   /** Every custom resource `r` waits for, directly or not. */

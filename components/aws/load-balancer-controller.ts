@@ -178,7 +178,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         atomic: true,
         maxHistory: 5,
       },
-      child,
+      // What the component was told to wait for (nodes, the Pod Identity agent) is the release's to wait for.
+      { ...child, dependsOn: opts?.dependsOn },
     );
     this.registerOutputs({ ingressClassName: this.ingressClassName });
   }

@@ -317,6 +317,20 @@ export interface WorkloadArgs extends PodArgs {
   annotations?: Record<string, string>;
 }
 
+// Each Workload's Deployment or StatefulSet (kept out of the component's fields, which other languages see).
+const controllers = new WeakMap<Workload, pulumi.CustomResource>();
+
+/**
+ * The Deployment or StatefulSet of a Workload: what a later role waits for when
+ * it must start after this one (`dependsOn`), without waiting for the
+ * Workload's Services, endpoints and DNS records as depending on the component would.
+ */
+export function rolloutOf(w: Workload): pulumi.CustomResource {
+  const c = controllers.get(w);
+  if (!c) throw new Error(`Workload ${w.name} has no controller`);
+  return c;
+}
+
 /** Options beyond the component options. */
 export interface WorkloadOptions extends pulumi.ComponentResourceOptions {
   /**
@@ -705,9 +719,10 @@ export class Workload extends pulumi.ComponentResource {
 
     // --- The controller (it waits for what the component was told to wait for).
     const controllerOpts = pod.childOpts({ dependsOn: componentOpts.dependsOn });
+    let controller: pulumi.CustomResource;
     if (kind === "StatefulSet") {
       if (this.serviceNames.length === 0) fail(where, "services", [], "a Service to govern the StatefulSet (give the container a port)");
-      new k8s.apps.v1.StatefulSet(
+      controller = new k8s.apps.v1.StatefulSet(
         name,
         {
           metadata,
@@ -733,12 +748,14 @@ export class Workload extends pulumi.ComponentResource {
           : spread
             ? { type: "RollingUpdate", rollingUpdate: { maxUnavailable: rollout.maxUnavailable ?? 1, maxSurge: rollout.maxSurge ?? 0 } }
             : undefined;
-      new k8s.apps.v1.Deployment(
+      controller = new k8s.apps.v1.Deployment(
         name,
         { metadata, spec: { replicas, strategy, minReadySeconds: args.minReadySeconds, selector: { matchLabels: this.selector }, template: pod.template } },
         controllerOpts,
       );
     }
+
+    controllers.set(this, controller!);
 
     // --- In ha: a disruption budget that lets one replica go at a time.
     if (spread) {

@@ -24,7 +24,7 @@ import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { LBC_NLB_CLASS } from "../../aws/load-balancer-controller";
 import { aliasRecord, DnsRecordOutput, dnsRecordFor, EndpointClassArgs } from "../../kubernetes/endpoint";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
-import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, SchedulingArgs, ServiceArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
+import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, rolloutOf, SchedulingArgs, ServiceArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
 
 export const XROAD_TOPOLOGIES = ["single", "external-db", "ha"];
 export const XROAD_APP = "xroad-security-server";
@@ -638,7 +638,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           allowTo: [...egress, { peers: [{ podLabels: primaryLabels }], ports: [XROAD_PORTS.ssh] }],
         },
         // A version change reaches the primary first; with `registered` Pulumi waits for it to be ready.
-        { ...kit, dependsOn: [primary] },
+        { ...kit, dependsOn: [rolloutOf(primary)] },
       );
     }
 
