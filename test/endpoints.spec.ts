@@ -221,8 +221,11 @@ describe("public endpoints", () => {
       assert.ok(!up.has(run.get(RECORD, "xroad-admin-dns").urn));
     });
 
-    it("the endpoint waits for its certificate's validation", () => {
-      assert.ok(g.upstream(run.get(INGRESS, "xroad-admin")).has(run.get("aws:acm/certificateValidation:CertificateValidation", "endpoints-certificate-validation").urn));
+    it("the endpoint waits for its certificate's validation and for the log bucket's policy (log delivery checks it)", () => {
+      const up = g.upstream(run.get(INGRESS, "xroad-admin"));
+      assert.ok(up.has(run.get("aws:acm/certificateValidation:CertificateValidation", "endpoints-certificate-validation").urn));
+      assert.ok(up.has(run.get("aws:s3/bucketPolicy:BucketPolicy", "access-logs-policy").urn));
+      assert.ok(g.upstream(run.get("aws:s3/bucketLogging:BucketLogging", "xroad-archive-access-logs")).has(run.get("aws:s3/bucketPolicy:BucketPolicy", "access-logs-policy").urn));
     });
   });
 

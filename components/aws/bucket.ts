@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { keepData, keyUseStatement, policyDocument } from "./common";
+import { keepData, keyUseStatement, PolicyStatement, policyDocument } from "./common";
 import { EncryptionKey } from "./key";
 import { formerly } from "../types";
 
@@ -43,20 +43,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
 
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-sse`,
-      {
-        bucket: this.bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    privateBucket(name, this.bucket, { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, this);
     const versioning = new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
@@ -82,16 +69,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
       `${name}-tls-only`,
       {
         bucket: this.bucket.id,
-        policy: policyDocument([
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ]),
+        policy: policyDocument([denyInsecureTransport(this.bucket.arn)]),
       },
       { parent: this },
     );
@@ -122,6 +100,34 @@ export class EncryptedBucket extends pulumi.ComponentResource {
       { Sid: "BucketKey", ...keyUseStatement(this.keyArn) },
     ]);
   }
+}
+
+/** Default encryption, all public access blocked, objects owned by the bucket owner (ACLs off). */
+function privateBucket(name: string, bucket: aws.s3.Bucket, sse: { sseAlgorithm: string; kmsMasterKeyId?: pulumi.Input<string> }, parent: pulumi.Resource): void {
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-sse`,
+    // A bucket key cuts KMS requests; it has no meaning for S3-managed keys.
+    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: sse, bucketKeyEnabled: sse.kmsMasterKeyId !== undefined ? true : undefined }] },
+    { parent },
+  );
+  new aws.s3.BucketPublicAccessBlock(
+    `${name}-public-access`,
+    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    { parent },
+  );
+  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent });
+}
+
+/** The bucket policy statement that refuses requests without TLS. */
+function denyInsecureTransport(bucketArn: pulumi.Output<string>): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
 }
 
 /** Where each kind of access log goes in the log bucket. */
@@ -185,15 +191,8 @@ export class LogBucket extends pulumi.ComponentResource {
     const child = { parent: this };
     // Outside production a destroy empties it: logs are not the data the stack keeps.
     this.bucket = new aws.s3.Bucket(name, { forceDestroy: !production, tags: { ...(args.tags ?? {}), [SSE_S3_EXCEPTION_TAG]: "AWS log delivery (ALB, S3 server access logs)" } }, keepData(production, child));
-    this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-sse`, { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, child);
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      child,
-    );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+    privateBucket(name, this.bucket, { sseAlgorithm: "AES256" }, this);
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
@@ -202,19 +201,12 @@ export class LogBucket extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
       `${name}-policy`,
       {
         bucket: this.bucket.id,
         policy: policyDocument([
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
+          denyInsecureTransport(this.bucket.arn),
           {
             // S3 server access logs from this account's buckets (docs: enable-server-access-logging.html).
             Sid: "S3ServerAccessLogs",
@@ -236,6 +228,8 @@ export class LogBucket extends pulumi.ComponentResource {
       },
       child,
     );
+    // Log delivery checks its permission when logging is turned on: whoever names this bucket waits for the policy.
+    this.bucketName = pulumi.all([this.bucket.bucket, policy.id]).apply(([bucket]) => bucket);
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
 }
