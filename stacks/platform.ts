@@ -1,7 +1,8 @@
 /**
  * Settings → the platform: the cluster (created on EKS, or existing), its
- * Kubernetes provider, storage classes, and the data services each enabled
- * service asked for (databases, buckets). Independent slow pieces stay
+ * load balancer controller and Kubernetes provider, storage classes, the data
+ * services each enabled service asked for (databases, buckets), the log
+ * bucket, and how endpoints are served (certificate, ingress class, DNS). Independent slow pieces stay
  * independent: a database waits for the network and the key, never for EKS.
  */
 import * as aws from "@pulumi/aws";

@@ -59,8 +59,9 @@ export interface EksClusterArgs {
  * and policies): API authentication mode with access entries, private endpoint,
  * public endpoint limited to given CIDRs, secrets encrypted with a customer key,
  * all control-plane logs, a managed node group in the private subnets, and the
- * core add-ons with their IAM through EKS Pod Identity. `kubernetesProvider(cluster)`
- * builds the one Kubernetes provider that serves every in-cluster resource.
+ * core add-ons with their IAM through EKS Pod Identity. `kubernetesProvider(name, cluster)`
+ * builds a Kubernetes provider for it (the platform makes two: one for the load
+ * balancer controller, and one, waiting for the controller, for everything else).
  */
 export class EksCluster extends pulumi.ComponentResource {
   public readonly cluster: aws.eks.Cluster;
@@ -292,7 +293,9 @@ export function kubeconfigFor(clusterName: string, endpoint: string, caData: str
 /**
  * The Kubernetes provider of a created cluster (a child of it, `<name>-k8s`), with
  * server-side apply. Not a field of EksCluster: a provider cannot be an output of a
- * component served to other languages.
+ * component served to other languages. `dependsOn`: what every resource that uses
+ * the provider must wait for (the load balancer controller, whose webhooks admit
+ * no Service or Ingress before its pods serve).
  */
 export function kubernetesProvider(name: string, cluster: EksCluster, opts?: { dependsOn?: pulumi.Input<pulumi.Resource>[] }): k8s.Provider {
   return new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true }, { parent: cluster, dependsOn: opts?.dependsOn });
