@@ -10,6 +10,7 @@
  * `clusterIssuer` issues the certificates, and nothing is created in AWS.
  */
 import { z } from "zod";
+import { ALB_MAX_SOURCE_RANGES } from "../components/kubernetes/endpoint";
 import { cidr, kubernetesName } from "./schema";
 
 /** A DNS name of two labels or more (what a hostname suffix or a hostname is). */
@@ -88,6 +89,9 @@ export function checkEndpoints(e: EndpointsSettings, root: RootView, needs: Endp
     }
     for (const key of ["internalIngressClassName", "internalIngressFrom"] as const) {
       if (e[key] !== undefined) issue(["endpoints", key], "a created cluster's internal endpoints use an internal ALB of the controller; this key is for an existing cluster");
+    }
+    if (e.sourceRanges.length > ALB_MAX_SOURCE_RANGES) {
+      issue(["endpoints", "sourceRanges"], `at most ${ALB_MAX_SOURCE_RANGES} CIDRs: an ALB listener rule matches three values per condition (cover them with wider ranges)`);
     }
   } else {
     for (const key of ["hostedZoneId", "certificateArn"] as const) {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { DataNeed } from "./needs";
+import { ALB_MAX_SOURCE_RANGES } from "../components/kubernetes/endpoint";
 import { dnsName, EndpointNeed, EndpointsSettings, hostnameOf } from "./settings-endpoints";
 import { byteQuantity, cidr, databaseBlock, DatabaseSettings, kubernetesName, pinnedImage, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 
@@ -188,6 +189,9 @@ export function checkXRoad(x: XRoadSettings, root: RootView, ctx: z.RefinementCt
   }
   if (x.exposure.loadBalancer.targetType !== undefined && root.cluster.create) {
     issue(["exposure", "loadBalancer", "targetType"], "a created cluster's AWS Load Balancer Controller always uses ip targets with client IPs preserved; targetType is for an existing cluster");
+  }
+  if (root.endpoints && root.cluster.create && x.exposure.allowedCidrs.length > ALB_MAX_SOURCE_RANGES) {
+    issue(["exposure", "allowedCidrs"], `at most ${ALB_MAX_SOURCE_RANGES} CIDRs with endpoints on a created cluster: they restrict the admin UI's ALB rule, which matches three values per condition (cover them with wider ranges)`);
   }
   if (x.exposure.adminHostname !== undefined && !root.endpoints) {
     issue(["exposure", "adminHostname"], "the admin UI gets a hostname only with trust-services:endpoints; set that block or remove this key");

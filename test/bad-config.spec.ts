@@ -149,6 +149,8 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["an NLB target type on a created cluster", { ...REGION, "trust-services:xroad": { exposure: { loadBalancer: { targetType: "instance" } } } }, "trust-services:xroad.exposure.loadBalancer.targetType"],
   ["a typo in endpoints", { ...REGION, "trust-services:endpoints": { domain: "trust.example.org", hostedZoneID: "Z0123456789ABCDEFGHIJ" } }, "trust-services:endpoints.hostedZoneID"],
   ["a controller chart version that is not one", { ...REGION, "trust-services:cluster": { create: { loadBalancerController: { chartVersion: "latest" } } } }, "trust-services:cluster.create.loadBalancerController.chartVersion"],
+  ["four source ranges for an ALB", { ...REGION, "trust-services:endpoints": { domain: "trust.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ", sourceRanges: ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"] } }, "trust-services:endpoints.sourceRanges"],
+  ["four admin CIDRs behind an ALB", { ...REGION, "trust-services:endpoints": { domain: "trust.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" }, "trust-services:xroad": { exposure: { allowedCidrs: ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"] } } }, "trust-services:xroad.exposure.allowedCidrs"],
   ["log retention of zero days", { ...REGION, "trust-services:accessLogs": { retentionDays: 0 } }, "trust-services:accessLogs.retentionDays"],
 ];
 

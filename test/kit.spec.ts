@@ -416,6 +416,7 @@ describe("service kit: public endpoints", () => {
     await refuses(base("single", { services: [{ endpoint: endpoint({}) }] }), /sourceRanges \[\] — the CIDRs allowed, or an openToAnyoneReason/);
     await refuses(base("single", { services: [{ endpoint: { ...endpoint({ internal: true }), endpointClass: { ...albClass, certificateArn: undefined } } }] }), /endpointClass.certificateArn undefined — the ACM certificate/);
     await refuses(base("single", { services: [{ endpoint: endpoint({ internal: true }), endpointPort: "grpc" }] }), /endpointPort "grpc" — a port the Service publishes \(http\)/);
+    await refuses(base("single", { services: [{ endpoint: endpoint({ sourceRanges: ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"] }) }] }), /at most 3 CIDRs on an ALB/);
   });
 
   it("on another controller: cert-manager's certificate for the host, and the internal class for internal endpoints", async () => {

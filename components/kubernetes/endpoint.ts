@@ -32,6 +32,8 @@ export const OPEN_TO_ANYONE = "trust-services.io/open-to-anyone";
 /** Label of an endpoint that serves an admin UI or admin API (never internet-facing). */
 export const ENDPOINT_AUDIENCE = "trust-services.io/audience";
 const ALB = "alb.ingress.kubernetes.io";
+/** Source ranges an ALB listener rule can match (three values per condition). */
+export const ALB_MAX_SOURCE_RANGES = 3;
 /** ingress-nginx's source-range allow list. */
 export const NGINX_SOURCE_RANGES = "nginx.ingress.kubernetes.io/whitelist-source-range";
 
@@ -142,6 +144,8 @@ export function resolveEndpoint(where: string, e: EndpointArgs) {
   if (c.mode === "alb") {
     if (c.certificateArn === undefined) fail("endpointClass.certificateArn", undefined, "the ACM certificate of the hostnames (mode alb)");
     if (!c.groupPrefix || c.groupPrefix.length > 54) fail("endpointClass.groupPrefix", c.groupPrefix, "an IngressGroup name prefix of 1 to 54 characters (mode alb)");
+    // An ALB listener rule matches at most three values per condition (LBC annotations.md, "conditions" limitations).
+    if (sourceRanges.length > ALB_MAX_SOURCE_RANGES) fail("sourceRanges", sourceRanges, `at most ${ALB_MAX_SOURCE_RANGES} CIDRs on an ALB (a listener rule matches three values per condition): cover them with wider ranges`);
   } else {
     if (!c.clusterIssuer) fail("endpointClass.clusterIssuer", c.clusterIssuer, "the cert-manager ClusterIssuer (mode cert-manager)");
     if (internal && !c.internalIngressClassName) fail("endpointClass.internalIngressClassName", undefined, "the IngressClass of an internal-only controller, for internal endpoints (mode cert-manager)");
