@@ -21,6 +21,8 @@ export function buildServices(s: Settings, platform: Platform): Services {
     const topology = topologyOf(s, x);
     const data = platform.data.xroad;
     const bucket = data?.buckets.archive;
+    // The messaging NLB's DNS name, when there is an NLB to name.
+    const messagingHostname = x.exposure.loadBalancer.enabled ? xroadMessagingHostname(x, s.endpoints) : undefined;
     out.xroad = new XRoadSecurityServer(
       "xroad",
       {
@@ -51,8 +53,8 @@ export function buildServices(s: Settings, platform: Platform): Services {
         loadBalancerSourceRanges: x.exposure.loadBalancer.sourceRanges,
         loadBalancerHealthCheckCidrs: platform.vpcCidr !== undefined ? [platform.vpcCidr] : undefined,
         loadBalancerController: platform.controller !== undefined,
-        messagingHostname: xroadMessagingHostname(x, s.endpoints),
-        messagingDns: platform.dns ? { hostedZoneId: platform.dns.hostedZoneId, loadBalancerZoneId: platform.dns.networkLoadBalancerZoneId } : undefined,
+        messagingHostname,
+        messagingDns: platform.dns && messagingHostname ? { hostedZoneId: platform.dns.hostedZoneId, loadBalancerZoneId: platform.dns.networkLoadBalancerZoneId } : undefined,
         adminEndpoint: platform.endpointClass ? { endpointClass: platform.endpointClass, hostname: x.exposure.adminHostname } : undefined,
         internalLoadBalancer: x.exposure.internalLoadBalancer,
         allowedNamespaces: x.exposure.allowedNamespaces,

@@ -195,6 +195,13 @@ describe("public endpoints", () => {
     });
 
     it("is valid against the Kubernetes schema and passes every policy rule", () => valid(run));
+
+    it("an X-Road without its NLB gets no messaging name, and the admin endpoint still", async () => {
+      const r = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", hostedZoneId: ZONE }, xroad: { exposure: { loadBalancer: { enabled: false } } } });
+      assert.equal(r.find("kubernetes:core/v1:Service", "xroad-messaging"), undefined);
+      assert.equal(r.find(RECORD, "xroad-messaging-dns"), undefined);
+      assert.ok(r.find(RECORD, "xroad-admin-dns"));
+    });
   });
 
   describe("order of a first deploy (prod)", () => {
