@@ -116,11 +116,12 @@ export function simulate(graph: DependencyGraph): Simulation {
   }
   if (has("kubernetes:helm.sh/v3:Release")) {
     // The controller's webhooks admit no Service before its pods serve, and they need nodes.
-    const controller = network + m("aws:eks/cluster:Cluster") + m("aws:eks/nodeGroup:NodeGroup") + m("kubernetes:helm.sh/v3:Release");
-    chains.push(["network → EKS → node group → load balancer controller → workload", controller + workload]);
+    // The controller needs nodes and DNS (the CoreDNS add-on) before its pods serve.
+    const controller = network + m("aws:eks/cluster:Cluster") + m("aws:eks/nodeGroup:NodeGroup") + m("aws:eks/addon:Addon") + m("kubernetes:helm.sh/v3:Release");
+    chains.push(["network → EKS → node group → CoreDNS → load balancer controller → workload", controller + workload]);
     // An endpoint's ALB is made by the controller; its alias record needs the ALB's name.
     if (has("kubernetes:networking.k8s.io/v1:Ingress") && has("aws:route53/record:Record")) {
-      chains.push(["network → EKS → node group → load balancer controller → ALB → DNS record", controller + m("kubernetes:networking.k8s.io/v1:Ingress") + m("aws:route53/record:Record")]);
+      chains.push(["network → EKS → node group → CoreDNS → load balancer controller → ALB → DNS record", controller + m("kubernetes:networking.k8s.io/v1:Ingress") + m("aws:route53/record:Record")]);
     }
   }
   if (has("aws:rds/instance:Instance")) chains.push(["network → database → workload", network + m("aws:rds/subnetGroup:SubnetGroup") + m("aws:rds/instance:Instance") + workload]);

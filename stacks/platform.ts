@@ -40,7 +40,14 @@ export interface Platform {
   /** Kubeconfig of a created cluster (secret). */
   kubeconfig?: pulumi.Output<string>;
   cluster?: EksCluster;
-  network?: { vpcId: pulumi.Input<string>; privateSubnetIds: pulumi.Input<string>[]; publicSubnetIds: pulumi.Input<string>[] };
+  network?: {
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string>[];
+    publicSubnetIds: pulumi.Input<string>[];
+    /** The subnets' CIDRs, where the stack created them. */
+    privateSubnetCidrs?: string[];
+    publicSubnetCidrs?: string[];
+  };
   key?: EncryptionKey;
   storage?: ClusterStorage;
   backup?: BackupPlan;
@@ -107,7 +114,13 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
       clusterName,
       tags,
     });
-    platform.network = { vpcId: net.vpcId, privateSubnetIds: net.privateSubnetIds, publicSubnetIds: net.publicSubnetIds };
+    platform.network = {
+      vpcId: net.vpcId,
+      privateSubnetIds: net.privateSubnetIds,
+      publicSubnetIds: net.publicSubnetIds,
+      privateSubnetCidrs: net.privateSubnetCidrs,
+      publicSubnetCidrs: net.publicSubnetCidrs,
+    };
   }
 
   let clientSecurityGroupId: pulumi.Input<string> | undefined;
@@ -134,9 +147,9 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
       tags,
     });
     platform.cluster = cluster;
-    // The controller's webhooks refuse every Service and Ingress until its pods serve them: it is installed
-    // with a provider of its own, and the provider of everything else waits for it (which also orders a
-    // destroy: Ingresses and LoadBalancer Services, and their load balancers, go before the controller).
+    // The controller's webhook refuses every Ingress until its pods serve it: it is installed with a
+    // provider of its own, and the provider of everything else waits for it (which also orders a destroy:
+    // Ingresses and LoadBalancer Services, and their load balancers, go before the controller).
     platform.controller = new LoadBalancerController(
       "load-balancer-controller",
       {
@@ -147,8 +160,8 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
         replicas: c.loadBalancerController.replicas,
         tags,
       },
-      // Its pods need nodes, and credentials from the Pod Identity agent.
-      { providers: { kubernetes: kubernetesProvider("cluster-system", cluster) }, dependsOn: [cluster.nodeGroup, ...(cluster.addons["eks-pod-identity-agent"] ? [cluster.addons["eks-pod-identity-agent"]] : [])] },
+      // Its pods need nodes, DNS (to reach the AWS APIs) and credentials from the Pod Identity agent.
+      { providers: { kubernetes: kubernetesProvider("cluster-system", cluster) }, dependsOn: [cluster.nodeGroup, ...["coredns", "eks-pod-identity-agent"].flatMap((a) => (cluster.addons[a] ? [cluster.addons[a]] : []))] },
     );
     platform.provider = kubernetesProvider("cluster", cluster, { dependsOn: [platform.controller] });
     platform.kubeconfig = cluster.kubeconfig;
@@ -187,7 +200,8 @@ export function buildPlatform(s: Settings, needs: DataNeed[] = needsOf(s)): Plat
     clientSecurityGroupId = e.nodeSecurityGroupId;
   }
 
-  platform.vpcCidr = s.network.existing ? aws.ec2.getVpcOutput({ id: s.network.existing.vpcId }).cidrBlock : s.cluster.create ? s.network.cidr : undefined;
+  // A given VPC's range is looked up only where the stack uses AWS anyway (a region and credentials).
+  platform.vpcCidr = s.network.existing && s.usesAws ? aws.ec2.getVpcOutput({ id: s.network.existing.vpcId }).cidrBlock : s.cluster.create ? s.network.cidr : undefined;
   // Every bucket and ALB the stack creates logs its access here.
   const albs = s.cluster.create !== undefined && endpointsOf(s).length > 0;
   if (platform.accountId && (needs.some((n) => n.kind === "bucket") || albs)) {
@@ -224,6 +238,7 @@ function buildEndpointClass(s: Settings, platform: Platform, tags: Record<string
     return;
   }
   const hostnames = endpointsOf(s).map((n) => n.hostname);
+  const net = platform.network!;
   const certificateArn =
     e.certificateArn ??
     (hostnames.length ? new DnsValidatedCertificate("endpoints-certificate", { hostnames, hostedZoneId: e.hostedZoneId!, tags }).certificateArn : undefined);
@@ -231,8 +246,12 @@ function buildEndpointClass(s: Settings, platform: Platform, tags: Record<string
     ...common,
     mode: "alb",
     ingressClassName: platform.controller!.ingressClassName,
-    // ALBs reach their ip targets from their subnets in the VPC.
-    proxyPeers: [{ cidrs: [platform.vpcCidr!] }],
+    // ALBs reach their ip targets from their subnets: the public ones for internet-facing ALBs, the
+    // private ones for internal ALBs (where the stack does not know the subnets' ranges, the VPC's).
+    proxyPeers: [{ cidrs: net.publicSubnetCidrs ?? [platform.vpcCidr!] }],
+    internalProxyPeers: [{ cidrs: net.privateSubnetCidrs ?? [platform.vpcCidr!] }],
+    publicSubnetIds: net.publicSubnetIds.length ? net.publicSubnetIds : undefined,
+    privateSubnetIds: net.privateSubnetIds,
     groupPrefix: `trust-services-${s.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 54),
     certificateArn,
     sslPolicy: e.sslPolicy,

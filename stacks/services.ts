@@ -53,6 +53,10 @@ export function buildServices(s: Settings, platform: Platform): Services {
         loadBalancerSourceRanges: x.exposure.loadBalancer.sourceRanges,
         loadBalancerHealthCheckCidrs: platform.vpcCidr !== undefined ? [platform.vpcCidr] : undefined,
         loadBalancerController: platform.controller !== undefined,
+        loadBalancerSubnets:
+          platform.controller && platform.network
+            ? { publicSubnetIds: platform.network.publicSubnetIds, privateSubnetIds: platform.network.privateSubnetIds }
+            : undefined,
         messagingHostname,
         messagingDns: platform.dns && messagingHostname ? { hostedZoneId: platform.dns.hostedZoneId, loadBalancerZoneId: platform.dns.networkLoadBalancerZoneId } : undefined,
         adminEndpoint: platform.endpointClass ? { endpointClass: platform.endpointClass, hostname: x.exposure.adminHostname } : undefined,

@@ -35,7 +35,7 @@ export const endpointsBlock = z.strictObject({
     .string()
     .regex(/^Z[0-9A-Z]{1,31}$/, { message: "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
     .optional()
-    .describe("Route 53 hosted zone of `domain` (created cluster): an ACM certificate for the hostnames is requested with DNS validation and the records point at the load balancers."),
+    .describe("Route 53 hosted zone of `domain` (created cluster): the records point at the load balancers, and unless `certificateArn` is given an ACM certificate for the hostnames is requested and validated in it, which needs a public zone (with a private zone, give `certificateArn` too)."),
   certificateArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, { message: "an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>" })
@@ -104,6 +104,10 @@ export function checkEndpoints(e: EndpointsSettings, root: RootView, needs: Endp
     if (internal && e.internalIngressClassName === undefined) {
       issue(["endpoints", "internalIngressClassName"], `the IngressClass of a controller reachable only from inside your network: ${internal.name} is internal (an admin UI is never public)`);
     }
+  }
+  // ACM's default quota: 10 names per certificate.
+  if (root.cluster.create && e.certificateArn === undefined && new Set(needs.map((n) => n.hostname)).size > 10) {
+    issue(["endpoints", "hostedZoneId"], `${needs.length} hostnames, more than the 10 an ACM certificate holds by default: request a quota increase and give endpoints.certificateArn`);
   }
   const seen = new Map<string, string>();
   for (const n of needs) {

@@ -190,6 +190,9 @@ export function checkXRoad(x: XRoadSettings, root: RootView, ctx: z.RefinementCt
   if (x.exposure.loadBalancer.targetType !== undefined && root.cluster.create) {
     issue(["exposure", "loadBalancer", "targetType"], "a created cluster's AWS Load Balancer Controller always uses ip targets with client IPs preserved; targetType is for an existing cluster");
   }
+  if (root.endpoints && x.exposure.allowedCidrs.length === 0) {
+    issue(["exposure", "allowedCidrs"], "the CIDRs that may reach the admin UI at its hostname (a VPN or office range): required with trust-services:endpoints");
+  }
   if (root.endpoints && root.cluster.create && x.exposure.allowedCidrs.length > ALB_MAX_SOURCE_RANGES) {
     issue(["exposure", "allowedCidrs"], `at most ${ALB_MAX_SOURCE_RANGES} CIDRs with endpoints on a created cluster: they restrict the admin UI's ALB rule, which matches three values per condition (cover them with wider ranges)`);
   }

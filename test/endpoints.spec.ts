@@ -59,6 +59,7 @@ describe("public endpoints", () => {
       assert.equal(v.region, "eu-west-1");
       assert.equal(v.vpcId, run.get("aws:ec2/vpc:Vpc", "network-vpc").id);
       assert.equal(v.defaultTargetType, "ip");
+      assert.equal(v.enableServiceMutatorWebhook, false, "no webhook on every Service of the cluster (the add-ons' own would race it)");
       assert.equal(v.replicaCount, 2);
       assert.deepEqual(v.podDisruptionBudget, { maxUnavailable: 1 });
       // What the chart leaves out of `restricted`.
@@ -150,10 +151,31 @@ describe("public endpoints", () => {
       assert.equal(obj(run.get("kubernetes:core/v1:Service", "xroad-admin")).spec.type, "ClusterIP");
     });
 
-    it("admits the ALB (from the VPC) to the admin port of the pod, and nothing more", () => {
+    it("puts the internal ALB in the private subnets, and admits it from their ranges to the admin port only", () => {
+      const privateSubnets = run.ofType("aws:ec2/subnet:Subnet").filter((x) => x.name.startsWith("network-private-"));
+      assert.equal(ingress(run).metadata.annotations[`${A}/subnets`], privateSubnets.map((x) => x.id).join(","));
+      const cidrs = privateSubnets.map((x) => obj(x).cidrBlock);
       const rules = ingressPolicyOf(run, "xroad-server");
-      const fromVpc = rules.filter((r) => JSON.stringify(r.from) === JSON.stringify([{ ipBlock: { cidr: "10.0.0.0/16" } }]));
-      assert.deepEqual(fromVpc.map((r) => r.ports.map((p: any) => p.port)), [[4000]]);
+      const fromAlb = rules.filter((r) => JSON.stringify(r.from) === JSON.stringify(cidrs.map((cidr) => ({ ipBlock: { cidr } }))));
+      assert.deepEqual(fromAlb.map((r) => r.ports.map((p: any) => p.port)), [[4000]]);
+      assert.ok(!rules.some((r) => JSON.stringify(r.from).includes("10.0.0.0/16") && r.ports.some((p: any) => p.port === 4000)), "not the whole VPC");
+    });
+
+    it("puts the internet-facing messaging NLB in the public subnets", () => {
+      const publicSubnets = run.ofType("aws:ec2/subnet:Subnet").filter((x) => x.name.startsWith("network-public-"));
+      const lb = obj(run.get("kubernetes:core/v1:Service", "xroad-messaging"));
+      assert.equal(lb.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"], publicSubnets.map((x) => x.id).join(","));
+    });
+
+    it("refuses to validate a certificate in a private zone, before the 75 minutes ACM would wait", async () => {
+      await assert.rejects(
+        runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", hostedZoneId: "ZPRIVATE0123" }, xroad: { exposure: { allowedCidrs: ["10.8.0.0/16"] } } }),
+        /hosted zone ZPRIVATE0123 \(trust.example.org.\) is private — ACM validates certificates through public DNS/,
+      );
+      // With an existing certificate, a private zone only gets the records.
+      const r = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", hostedZoneId: "ZPRIVATE0123", certificateArn: CERT }, xroad: { exposure: { allowedCidrs: ["10.8.0.0/16"] } } });
+      assert.equal(r.ofType("aws:acm/certificate:Certificate").length, 0);
+      assert.equal(obj(r.get(RECORD, "xroad-admin-dns")).zoneId, "ZPRIVATE0123");
     });
 
     it("writes alias records for the admin hostname (to its ALB) and for the messaging NLB", () => {
@@ -197,7 +219,7 @@ describe("public endpoints", () => {
     it("is valid against the Kubernetes schema and passes every policy rule", () => valid(run));
 
     it("an X-Road without its NLB gets no messaging name, and the admin endpoint still", async () => {
-      const r = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", hostedZoneId: ZONE }, xroad: { exposure: { loadBalancer: { enabled: false } } } });
+      const r = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", hostedZoneId: ZONE }, xroad: { exposure: { loadBalancer: { enabled: false }, allowedCidrs: ["10.8.0.0/16"] } } });
       assert.equal(r.find("kubernetes:core/v1:Service", "xroad-messaging"), undefined);
       assert.equal(r.find(RECORD, "xroad-messaging-dns"), undefined);
       assert.ok(r.find(RECORD, "xroad-admin-dns"));
@@ -215,6 +237,7 @@ describe("public endpoints", () => {
     it("the controller waits for nodes; every Service, Ingress and workload waits for the controller", () => {
       const release = run.get("kubernetes:helm.sh/v3:Release", "load-balancer-controller");
       assert.ok(g.upstream(release).has(run.get("aws:eks/nodeGroup:NodeGroup", "cluster-nodes").urn), "its pods need nodes");
+      assert.ok(g.upstream(release).has(run.get("aws:eks/addon:Addon", "cluster-coredns").urn), "and DNS");
       for (const { resource, object } of run.kubernetesObjects()) {
         if (["Service", "Ingress", "Deployment", "StatefulSet"].includes(object.kind)) assert.ok(g.upstream(resource).has(release.urn), `${object.kind} ${resource.name} waits for the controller's webhooks`);
       }
@@ -239,7 +262,7 @@ describe("public endpoints", () => {
   describe("created EKS cluster with an existing certificate and no zone", () => {
     let run: Run;
     before(async () => {
-      run = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", certificateArn: CERT }, xroad: {} });
+      run = await runStack({ "aws:region": "eu-west-1", endpoints: { domain: "trust.example.org", certificateArn: CERT }, xroad: { exposure: { allowedCidrs: ["10.8.0.0/16"] } } });
     });
 
     it("uses the given certificate and creates no certificate and no DNS record", () => {

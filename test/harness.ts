@@ -296,6 +296,8 @@ const invokes: Record<string, (inputs: Record<string, any>) => Record<string, un
   }),
   // The canonical hosted zones of load balancers in eu-west-1 (ELB endpoints and quotas, AWS General Reference).
   "aws:lb/getHostedZoneId:getHostedZoneId": (i) => ({ id: i.loadBalancerType === "network" ? "Z2IFOLAFXWLO4F" : "Z32O12XQLNTSW2" }),
+  // A zone whose id starts with ZPRIVATE is private (for the tests of the public-zone check).
+  "aws:route53/getZone:getZone": (i) => ({ id: i.zoneId, zoneId: i.zoneId, name: "trust.example.org.", privateZone: String(i.zoneId).startsWith("ZPRIVATE") }),
   "aws:ec2/getVpc:getVpc": (i) => ({ id: i.id, cidrBlock: "10.50.0.0/16", arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${i.id}` }),
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
     names: ["a", "b", "c", "d", "e", "f"].map((z) => `${REGION}${z}`),
@@ -572,15 +574,28 @@ export async function runWith(
   // positions are unaffected; assertions after the run keep whole traces.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 1;
+  // A program error that surfaces in a resource's inputs (a throw inside an `apply`) reaches the
+  // process as an unhandled rejection; Pulumi's language host fails the deployment on it, and so
+  // does a run here.
+  const failures: unknown[] = [];
+  const others = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const onRejection = (e: unknown) => failures.push(e);
+  process.on("unhandledRejection", onRejection);
   try {
     const rawOutputs = await body();
     const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings");
     const outputs = (await settle(rawOutputs)) as Record<string, unknown>;
     await waitForRPCs();
     const wrapped = await secretAwareOutputs(rawOutputs);
+    // Rejections are reported on the next turns of the event loop.
+    await new Promise((r) => setImmediate(r));
+    if (failures.length) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
     return new Run(mine, outputs, wrapped, opts.settings?.());
   } finally {
     Error.stackTraceLimit = limit;
+    process.removeListener("unhandledRejection", onRejection);
+    for (const l of others) process.on("unhandledRejection", l as (...a: any[]) => void);
   }
 }
 

@@ -405,6 +405,8 @@ describe("service kit: public endpoints", () => {
     const run = await render("single", { services: [{ endpoint: endpoint({ backendProtocol: "GRPC", openToAnyoneReason: "clients sign from anywhere" }) }] });
     const a = obj(run.get("kubernetes:networking.k8s.io/v1:Ingress", "demo")).metadata.annotations;
     assert.equal(a["alb.ingress.kubernetes.io/backend-protocol-version"], "GRPC");
+    assert.equal(a["alb.ingress.kubernetes.io/backend-protocol"], "HTTP", "a plaintext gRPC port: TLS ends at the ALB");
+    assert.equal(a["alb.ingress.kubernetes.io/healthcheck-protocol"], "HTTP");
     assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], "/grpc.health.v1.Health/Check");
     assert.equal(a["alb.ingress.kubernetes.io/success-codes"], "0");
     assert.equal(a["trust-services.io/open-to-anyone"], "clients sign from anywhere");

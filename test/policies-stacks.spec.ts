@@ -126,8 +126,8 @@ describe("policy suite: the example stacks", () => {
       },
     };
     const exposures: Record<string, Record<string, unknown>> = {
-      default: {},
-      "no NLB": { loadBalancer: { enabled: false } },
+      default: { allowedCidrs: ["10.9.0.0/16"] },
+      "no NLB": { loadBalancer: { enabled: false }, allowedCidrs: ["10.9.0.0/16"] },
       "internal NLBs, admin CIDRs": { loadBalancer: { scheme: "internal", sourceRanges: ["198.51.100.0/24"] }, internalLoadBalancer: true, allowedCidrs: ["10.9.0.0/16"] },
     };
     for (const [mode, base] of Object.entries(modes)) {

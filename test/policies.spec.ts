@@ -104,6 +104,7 @@ describe("policy suite: each rule", () => {
     });
 
     it("network-policies", () => {
+      fires("network-policies", broken((f) => delete inp(f("aws:eks/addon:Addon", "cluster-vpc-cni")).configurationValues), "the VPC CNI does not enforce NetworkPolicies");
       fires("network-policies", broken((f, rs) => rs.splice(rs.indexOf(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-ns-default-deny")), 1)), "no default-deny NetworkPolicy");
       fires("network-policies", broken((f) => delete inp(f("kubernetes:networking.k8s.io/v1:NetworkPolicy", "xroad-primary-ingress")).spec.ingress[0].ports), "an ingress rule allows every port");
     });

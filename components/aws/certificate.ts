@@ -12,7 +12,7 @@ import { argError } from "../checks";
 export interface DnsValidatedCertificateArgs {
   /** The hostnames (the first is the subject; at most 10 by ACM's default quota). */
   hostnames: string[];
-  /** The Route 53 zone that holds the hostnames' validation records. */
+  /** The public Route 53 zone that holds the hostnames' validation records (a private one is refused). */
   hostedZoneId: pulumi.Input<string>;
   tags?: Record<string, string>;
 }
@@ -26,6 +26,14 @@ export class DnsValidatedCertificate extends pulumi.ComponentResource {
     if (hosts.length === 0 || hosts.length > 10) argError(`DnsValidatedCertificate ${name}`, "hostnames", args.hostnames, "1 to 10 hostnames (ACM's default quota per certificate)");
     super("trust-services:index:DnsValidatedCertificate", name, {}, opts);
     const child = { parent: this };
+    // ACM validates through public DNS: in a private zone the records are never seen, and the validation
+    // would wait 75 minutes and fail. Say so before that.
+    const zoneId = aws.route53.getZoneOutput({ zoneId: args.hostedZoneId }, child).apply((zone) => {
+      if (zone.privateZone) {
+        throw new Error(`DnsValidatedCertificate ${name}: hosted zone ${zone.zoneId} (${zone.name}) is private — ACM validates certificates through public DNS: use a public zone, or give an existing certificate (endpoints.certificateArn)`);
+      }
+      return zone.zoneId;
+    });
     const cert = new aws.acm.Certificate(
       name,
       { domainName: hosts[0], subjectAlternativeNames: hosts.slice(1), validationMethod: "DNS", keyAlgorithm: "RSA_2048", tags: args.tags },
@@ -43,7 +51,7 @@ export class DnsValidatedCertificate extends pulumi.ComponentResource {
       return new aws.route53.Record(
         `${name}-validation-${host.replace(/^\*\./, "wildcard.")}`,
         {
-          zoneId: args.hostedZoneId,
+          zoneId,
           name: option.resourceRecordName,
           type: option.resourceRecordType,
           records: [option.resourceRecordValue],

@@ -177,7 +177,13 @@ export class EksCluster extends pulumi.ComponentResource {
     const cniRole = podIdentityRole(`${name}-vpc-cni`, { policyArns: [managedPolicy("AmazonEKS_CNI_Policy")], tags }, this);
     const podIdentityAgent = addon("eks-pod-identity-agent", {});
     // The agent and the CNI come up together on the first nodes; neither needs the other to be created.
-    const vpcCni = addon("vpc-cni", { podIdentityAssociations: [{ serviceAccount: "aws-node", roleArn: cniRole.arn }] });
+    // The CNI's network policy agent enforces NetworkPolicies; it is off by default (EKS user guide,
+    // eks-networking-add-ons.adoc: configuration value "enableNetworkPolicy": "true"), and without it
+    // every NetworkPolicy the services declare would be accepted and ignored.
+    const vpcCni = addon("vpc-cni", {
+      podIdentityAssociations: [{ serviceAccount: "aws-node", roleArn: cniRole.arn }],
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+    });
     const kubeProxy = addon("kube-proxy", {});
 
     const { role: nodeRole, grants: nodePolicies } = serviceRole(

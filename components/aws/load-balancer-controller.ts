@@ -4,11 +4,14 @@
  * EKS Pod Identity, and a webhook certificate kept in the stack's state, so
  * the chart's Secret does not change on every `pulumi up`.
  *
- * Its webhooks intercept the creation of every Service and Ingress in the
- * cluster (failurePolicy Fail), so whatever creates those must wait for
- * `ready` (the platform's Kubernetes provider depends on it); that also makes
- * a destroy delete the Ingresses and LoadBalancer Services, and with them the
- * load balancers, before the controller.
+ * Its Ingress webhook refuses every Ingress until its pods serve (failurePolicy
+ * Fail), so whatever creates one must wait for the release (the platform's
+ * Kubernetes provider depends on it); that also makes a destroy delete the
+ * Ingresses and LoadBalancer Services, and with them the load balancers,
+ * before the controller. The chart's Service mutator is turned off: it would
+ * refuse the creation of every Service in the cluster while the controller is
+ * down, the EKS add-ons' own included (LBC#4140), and it only sets a class that
+ * this project's LoadBalancer Services name themselves.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -170,6 +173,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
               ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": LBC_CHART.name } } }]
               : [],
           defaultTargetType: "ip",
+          enableServiceMutatorWebhook: false,
           defaultTags: tags,
         },
         // Until the pods are ready their webhooks refuse every Service and Ingress: wait for them.

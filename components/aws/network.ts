@@ -55,6 +55,10 @@ export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string>[];
   public readonly publicSubnetIds: pulumi.Output<string>[];
+  /** CIDRs of the public subnets (where internet-facing load balancers reach their targets from). */
+  public readonly publicSubnetCidrs: string[];
+  /** CIDRs of the private subnets (nodes, pods, internal load balancers). */
+  public readonly privateSubnetCidrs: string[];
   public readonly cidrBlock: string;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -99,14 +103,17 @@ export class Network extends pulumi.ComponentResource {
 
     this.publicSubnetIds = [];
     this.privateSubnetIds = [];
+    this.publicSubnetCidrs = [];
+    this.privateSubnetCidrs = [];
     const natGateways: aws.ec2.NatGateway[] = [];
     for (let i = 0; i < zoneCount; i++) {
+      this.publicSubnetCidrs.push(cidrSubnet(cidrBlock, publicBits, publicOffset + i));
       const pub = new aws.ec2.Subnet(
         `${name}-public-${i}`,
         {
           vpcId: vpc.id,
           availabilityZone: zones[i],
-          cidrBlock: cidrSubnet(cidrBlock, publicBits, publicOffset + i),
+          cidrBlock: this.publicSubnetCidrs[i],
           mapPublicIpOnLaunch: false,
           tags: { ...tags, ...clusterTag, Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1" },
         },
@@ -126,12 +133,13 @@ export class Network extends pulumi.ComponentResource {
       }
     }
     for (let i = 0; i < zoneCount; i++) {
+      this.privateSubnetCidrs.push(cidrSubnet(cidrBlock, privateBits, i));
       const priv = new aws.ec2.Subnet(
         `${name}-private-${i}`,
         {
           vpcId: vpc.id,
           availabilityZone: zones[i],
-          cidrBlock: cidrSubnet(cidrBlock, privateBits, i),
+          cidrBlock: this.privateSubnetCidrs[i],
           tags: { ...tags, ...clusterTag, Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1" },
         },
         { parent: this },

@@ -49,12 +49,16 @@ export interface EndpointClassArgs {
   scheme?: string;
   /** CIDRs admitted to endpoints that name none. @default [] (anyone) */
   sourceRanges?: string[];
-  /** Where the proxied traffic reaches the backends from: the ALBs' subnets (the VPC CIDR), or the ingress controller's pods. */
+  /** Where the traffic of internet-facing endpoints reaches the backends from: the ALBs' subnets, or the ingress controller's pods. */
   proxyPeers: PeerArgs[];
+  /** Where the traffic of internal endpoints comes from (an internal ALB's subnets, or the internal controller's pods). @default proxyPeers */
+  internalProxyPeers?: PeerArgs[];
   /** cert-manager: the IngressClass of a controller reachable only from inside the network (internal endpoints). */
   internalIngressClassName?: string;
-  /** cert-manager: where the internal controller's traffic comes from. @default proxyPeers */
-  internalProxyPeers?: PeerArgs[];
+  /** alb: the subnets of internet-facing ALBs. @default the controller's discovery (subnets tagged kubernetes.io/role/elb) */
+  publicSubnetIds?: pulumi.Input<string>[];
+  /** alb: the subnets of internal ALBs. @default the controller's discovery (kubernetes.io/role/internal-elb) */
+  privateSubnetIds?: pulumi.Input<string>[];
   /** alb: prefix of the IngressGroup names (`<prefix>-public`, `<prefix>-internal`; ≤ 54 characters). */
   groupPrefix?: string;
   /** alb: the ACM certificate of the hostnames (use a validated certificate's ARN, so endpoints wait for issuance). */
@@ -91,7 +95,7 @@ export interface EndpointArgs {
   sourceRanges?: string[];
   /** Why an internet-facing endpoint without source ranges is meant for anyone (required then). */
   openToAnyoneReason?: string;
-  /** "HTTP", "HTTPS" (to the backend's own certificate) or "GRPC". @default "HTTP" */
+  /** "HTTP", "HTTPS" (to the backend's own certificate) or "GRPC" (plaintext gRPC behind TLS at the load balancer). @default "HTTP" */
   backendProtocol?: string;
   /** The health-check path the upstream documents. @default "/" ("/grpc.health.v1.Health/Check" for gRPC) */
   healthCheckPath?: string;
@@ -199,9 +203,10 @@ export class PublicEndpoint extends pulumi.ComponentResource {
         [`${ALB}/ssl-redirect`]: "443",
         [`${ALB}/certificate-arn`]: c.certificateArn!,
         [`${ALB}/ssl-policy`]: c.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-        [`${ALB}/backend-protocol`]: r.protocol === "GRPC" ? "HTTPS" : r.protocol,
+        // gRPC: HTTP/2 to a plaintext gRPC port (the ALB terminates TLS; LBC docs/examples/grpc).
+        [`${ALB}/backend-protocol`]: r.protocol === "HTTPS" ? "HTTPS" : "HTTP",
         ...(r.protocol === "GRPC" ? { [`${ALB}/backend-protocol-version`]: "GRPC" } : {}),
-        [`${ALB}/healthcheck-protocol`]: r.protocol === "HTTP" ? "HTTP" : "HTTPS",
+        [`${ALB}/healthcheck-protocol`]: r.protocol === "HTTPS" ? "HTTPS" : "HTTP",
         [`${ALB}/healthcheck-path`]: r.healthCheckPath,
         [`${ALB}/success-codes`]: r.successCodes,
         // Group-wide: every endpoint of the group carries the same values.
@@ -210,6 +215,9 @@ export class PublicEndpoint extends pulumi.ComponentResource {
         }routing.http.drop_invalid_header_fields.enabled=true`,
         ...(c.tags && Object.keys(c.tags).length ? { [`${ALB}/tags`]: Object.entries(c.tags).map(([k, v]) => `${k}=${v}`).join(",") } : {}),
       });
+      // The group's subnets, where the stack knows them (else the controller discovers them by their role tags).
+      const subnets = r.internal ? c.privateSubnetIds : c.publicSubnetIds;
+      if (subnets?.length) annotations[`${ALB}/subnets`] = pulumi.all(subnets).apply((ids) => ids.join(","));
       if (r.sourceRanges.length > 0) {
         // A listener-rule condition of this endpoint alone: other endpoints of the shared ALB keep their own.
         annotations[`${ALB}/conditions.${args.serviceName}`] = JSON.stringify([{ field: "source-ip", sourceIpConfig: { values: r.sourceRanges } }]);

@@ -383,9 +383,19 @@ const podSecurity: Rule = {
 
 const networkPolicies: Rule = {
   id: "network-policies",
-  description: "Every namespace with pods has a default-deny NetworkPolicy for ingress and egress, and every allow rule names its ports.",
+  description:
+    "Every namespace with pods has a default-deny NetworkPolicy for ingress and egress, and every allow rule names its ports; on a cluster the stack creates, something enforces them (the VPC CNI's network policy agent, off by default).",
   check(run) {
     const out: Finding[] = [];
+    for (const a of run.ofType("aws:eks/addon:Addon").filter((x) => inputs(x).addonName === "vpc-cni")) {
+      let values: Record<string, unknown> = {};
+      try {
+        values = JSON.parse(inputs(a).configurationValues ?? "{}");
+      } catch {
+        /* not JSON: not enabled */
+      }
+      if (values.enableNetworkPolicy !== "true") out.push(finding(this.id, a, "the VPC CNI does not enforce NetworkPolicies (enableNetworkPolicy is not \"true\"): every policy is ignored"));
+    }
     const objects = run.kubernetesObjects();
     const policies = objects.filter((o) => o.object.kind === "NetworkPolicy");
     const namespaces = new Set(podsOf(run).map((p) => p.namespace).filter(Boolean) as string[]);

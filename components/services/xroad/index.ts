@@ -58,6 +58,14 @@ export interface XRoadArchiveArgs {
   image?: string;
 }
 
+/** Subnets for load balancers, by scheme. */
+export interface XRoadSubnetsArgs {
+  /** Subnets of internet-facing load balancers. */
+  publicSubnetIds?: pulumi.Input<string>[];
+  /** Subnets of internal load balancers. */
+  privateSubnetIds?: pulumi.Input<string>[];
+}
+
 /** Where the messaging NLB's DNS name is written. */
 export interface XRoadDnsArgs {
   /** Route 53 zone of the hostname. */
@@ -142,6 +150,8 @@ export interface XRoadSecurityServerArgs {
    * @default false
    */
   loadBalancerController?: boolean;
+  /** With `loadBalancerController`: the subnets of its NLBs (else the controller discovers them by their role tags). */
+  loadBalancerSubnets?: XRoadSubnetsArgs;
   /** DNS name of the messaging NLB (the address other Security Servers use); a record is made with `messagingDns`. */
   messagingHostname?: string;
   /** The Route 53 zone that gets an alias for `messagingHostname`, and the NLBs' canonical zone. @default none: DNS is yours */
@@ -451,6 +461,10 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     // --- Services. The NLB keeps peer addresses (client IP preservation for ip targets,
     // externalTrafficPolicy Local for instance targets) so the NetworkPolicy's source ranges hold.
     const controller = args.loadBalancerController ?? false;
+    const subnetsFor = (lbScheme: string): Record<string, pulumi.Input<string>> => {
+      const ids = lbScheme === "internal" ? args.loadBalancerSubnets?.privateSubnetIds : args.loadBalancerSubnets?.publicSubnetIds;
+      return ids?.length ? { "service.beta.kubernetes.io/aws-load-balancer-subnets": pulumi.all(ids).apply((x) => x.join(",")) } : {};
+    };
     const nlb = (lbScheme: string): Partial<ServiceArgs> =>
       controller
         ? {
@@ -458,6 +472,7 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
             // pods as targets, health from 5588 (ready only when the server can process messages).
             loadBalancerClass: LBC_NLB_CLASS,
             annotations: {
+              ...subnetsFor(lbScheme),
               "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
               "service.beta.kubernetes.io/aws-load-balancer-scheme": lbScheme,
               "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
@@ -513,7 +528,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
             hostname: args.adminEndpoint.hostname,
             internal: true,
             admin: true,
-            sourceRanges: allowedCidrs.length ? allowedCidrs : undefined,
+            // Only these: the stack's default ranges are for endpoints meant for the public.
+            sourceRanges: allowedCidrs,
             backendProtocol: "HTTPS",
             healthCheckPath: "/",
             // The UI answers its start page; a redirect still means it is up.
@@ -697,6 +713,7 @@ function checkArgs(name: string, args: XRoadSecurityServerArgs): Record<string, 
   if (!["instance", "ip"].includes(targetType)) fail("loadBalancerTargetType", targetType, "instance or ip");
   if (args.sharedConfig && topology !== "ha") fail("sharedConfig", true, "only with topology ha");
   if (args.hostPath && topology !== "single") fail("hostPath", args.hostPath, "only with topology single");
+  if (args.adminEndpoint && (args.allowedCidrs ?? []).length === 0) fail("allowedCidrs", [], "the CIDRs that may reach the admin UI at its endpoint (a VPN or office range): required with adminEndpoint");
   if (args.messagingDns && !args.messagingHostname) fail("messagingDns", "(given)", "with messagingHostname: the name the record is for");
   if (args.messagingHostname && !args.loadBalancer && args.loadBalancer !== undefined) fail("messagingHostname", args.messagingHostname, "only with loadBalancer: it names the messaging NLB");
   if (args.archive) seconds(args.archive.interval ?? "6h");
