@@ -17,3 +17,4 @@ export const dnsRecords = outputs.dnsRecords;
 export const portForward = outputs.portForward;
 export const cluster = outputs.cluster;
 export const xroad = outputs.xroad;
+export const rstuf = outputs.rstuf;

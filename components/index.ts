@@ -56,3 +56,15 @@ export {
   xroadImageTag,
   XROAD_PORTS,
 } from "./services/xroad";
+export {
+  RepositoryServiceTuf,
+  RepositoryServiceTufArgs,
+  RstufRoleArgs,
+  RstufLocalStorageArgs,
+  RstufS3StorageArgs,
+  RstufEndpointsArgs,
+  RSTUF_VERSIONS,
+  RSTUF_PORTS,
+} from "./services/rstuf";
+export { sslibKey, SslibKey } from "./services/rstuf/keyid";
+export { metadataNginxConf, MetadataNginxArgs } from "./services/rstuf/web";

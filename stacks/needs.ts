@@ -65,6 +65,8 @@ export interface BucketNeed extends NeedBase {
   kind: "bucket";
   /** Days noncurrent object versions are kept. @default 90 */
   noncurrentVersionDays?: number;
+  /** The service writes the whole bucket, objects at its root (no prefix it could be limited to). @default false */
+  dedicated?: boolean;
 }
 
 export type DataNeed = DatabaseNeed | CacheNeed | BucketNeed;

@@ -346,6 +346,7 @@ function fulfilNeeds(
         region: s.region!,
         production,
         noncurrentVersionDays: n.noncurrentVersionDays,
+        dedicatedTo: n.dedicated ? n.service : undefined,
         accessLogBucket: platform.logBucket?.bucketName,
         tags: serviceTags,
       });

@@ -41,13 +41,33 @@ export interface StackOutputs {
     archiveBucket?: pulumi.Output<string>;
     databaseHost?: pulumi.Input<string>;
   };
+  rstuf?: {
+    namespace: pulumi.Output<string>;
+    /** The API inside the cluster (all routers: ceremony, bootstrap, updates). */
+    apiUrl: pulumi.Output<string>;
+    /** The metadata inside the cluster. */
+    metadataUrl: pulumi.Output<string>;
+    /** The online key for the ceremony: its id (the file name the worker opens), public key (PEM) and URI in root. */
+    onlineKeyId: pulumi.Output<string | undefined>;
+    onlinePublicKey: pulumi.Output<string | undefined>;
+    onlineKeyUri: pulumi.Output<string>;
+    storage: string;
+    metadataBucket?: pulumi.Output<string>;
+    databaseHost?: pulumi.Input<string>;
+    cacheHost?: pulumi.Input<string>;
+    /** The IAM user whose access key the workers hold (S3, KMS): rotate it as docs/rstuf.md says. */
+    workerUser?: pulumi.Output<string>;
+  };
 }
 
 export function deploy(settings: Settings): StackOutputs {
   const platform = buildPlatform(settings);
   const services = buildServices(settings, platform);
   const outputs: StackOutputs = {
-    topologies: settings.xroad ? { xroad: topologyOf(settings, settings.xroad) } : {},
+    topologies: {
+      ...(settings.xroad ? { xroad: topologyOf(settings, settings.xroad) } : {}),
+      ...(settings.rstuf ? { rstuf: topologyOf(settings, settings.rstuf) } : {}),
+    },
     endpoints: {},
     dnsRecords: [],
     portForward: {},
@@ -71,6 +91,30 @@ export function deploy(settings: Settings): StackOutputs {
       image: x.image,
       archiveBucket: platform.data.xroad?.buckets.archive?.bucketName,
       databaseHost: platform.data.xroad?.endpoints.database?.host,
+    };
+  }
+  if (services.rstuf) {
+    const r = services.rstuf;
+    const ns = settings.rstuf!.namespace;
+    if (r.apiEndpointUrl) outputs.endpoints["rstuf-api"] = r.apiEndpointUrl;
+    if (r.metadataEndpointUrl) outputs.endpoints["rstuf-metadata"] = r.metadataEndpointUrl;
+    if (!r.apiEndpointUrl || settings.rstuf!.exposure.api === "public") {
+      outputs.portForward["rstuf-api"] = `kubectl -n ${ns} port-forward svc/rstuf-${settings.rstuf!.exposure.api === "public" ? "api-admin" : "api"} 8080:8080, then rstuf admin --api-server http://localhost:8080 ...`;
+    }
+    if (!r.metadataEndpointUrl) outputs.portForward["rstuf-metadata"] = `kubectl -n ${ns} port-forward svc/rstuf-metadata 8000:8000, then http://localhost:8000/1.root.json`;
+    outputs.dnsRecords.push(...r.dnsRecords);
+    outputs.rstuf = {
+      namespace: r.namespace,
+      apiUrl: r.apiUrl,
+      metadataUrl: r.metadataUrl,
+      onlineKeyId: r.onlineKeyId,
+      onlinePublicKey: r.onlinePublicKey,
+      onlineKeyUri: r.onlineKeyUri,
+      storage: platform.data.rstuf?.buckets.metadata ? "s3" : "local",
+      metadataBucket: platform.data.rstuf?.buckets.metadata?.bucketName,
+      databaseHost: platform.data.rstuf?.endpoints.database?.host,
+      cacheHost: platform.data.rstuf?.endpoints.cache?.host,
+      workerUser: r.workerUserName,
     };
   }
   return outputs;

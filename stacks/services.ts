@@ -3,13 +3,16 @@
  * block here, reading its settings block and the platform pieces it needs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RepositoryServiceTuf } from "../components/services/rstuf";
 import { XRoadSecurityServer } from "../components/services/xroad";
 import { Platform } from "./platform";
 import { Settings, topologyOf } from "./settings";
 import { xroadMessagingHostname } from "./settings-xroad";
+import { rstufStorageBackend } from "./settings-rstuf";
 
 export interface Services {
   xroad?: XRoadSecurityServer;
+  rstuf?: RepositoryServiceTuf;
 }
 
 export function buildServices(s: Settings, platform: Platform): Services {
@@ -77,6 +80,61 @@ export function buildServices(s: Settings, platform: Platform): Services {
               }
             : undefined,
         registered: x.registered,
+        production: s.production,
+      },
+      providerOpts,
+    );
+  }
+
+  if (s.rstuf) {
+    const r = s.rstuf;
+    const topology = topologyOf(s, r);
+    const data = platform.data.rstuf!;
+    const backend = rstufStorageBackend(r, topology, s.cluster.create !== undefined);
+    const workers = r.worker.replicas ?? (topology === "ha" ? 2 : 1);
+    // Several workers (or ha's web servers) share the volume: ReadWriteMany, on the platform's shared class.
+    const readWriteMany = backend === "local" && (workers > 1 || topology === "ha");
+    const bucket = data.buckets.metadata;
+    out.rstuf = new RepositoryServiceTuf(
+      "rstuf",
+      {
+        topology,
+        namespace: r.namespace,
+        apiVersion: r.version.api,
+        workerVersion: r.version.worker,
+        apiImageRepository: r.imageRepository.api,
+        workerImageRepository: r.imageRepository.worker,
+        webImage: r.webImage,
+        api: { replicas: r.api.replicas, resources: r.api.resources },
+        worker: { replicas: r.worker.replicas, resources: r.worker.resources },
+        web: { replicas: r.web.replicas, resources: r.web.resources },
+        onlineKeyPem: r.onlineKey.privateKey,
+        onlineKeyAwsKmsArn: r.onlineKey.awsKmsKeyArn,
+        lockTimeout: r.lockTimeout,
+        logLevel: r.logLevel,
+        database: data.endpoints.database,
+        cache: data.endpoints.cache,
+        localStorage:
+          backend === "local"
+            ? { size: r.storage.size, readWriteMany, storageClass: r.storage.storageClass ?? (readWriteMany ? platform.storageClasses.shared : platform.storageClasses.block) }
+            : undefined,
+        s3Storage:
+          backend === "s3" && bucket && platform.cluster
+            ? { bucketName: bucket.bucketName, bucketArn: bucket.bucketArn, kmsKeyArn: bucket.keyArn, region: s.region!, clusterName: platform.cluster.clusterName }
+            : undefined,
+        endpoints: platform.endpointClass
+          ? {
+              endpointClass: platform.endpointClass,
+              apiHostname: r.exposure.apiHostname,
+              metadataHostname: r.exposure.metadataHostname,
+              apiPublic: r.exposure.api === "public",
+              metadataSourceRanges: r.exposure.metadataSourceRanges,
+            }
+          : undefined,
+        allowedCidrs: r.exposure.allowedCidrs,
+        allowedNamespaces: r.exposure.allowedNamespaces,
+        bootstrapPayload: r.bootstrap.payload,
+        scheduling: r.scheduling,
         production: s.production,
       },
       providerOpts,

@@ -13,6 +13,7 @@ import { DataNeed } from "./needs";
 import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, secretKubeconfig, sharedDatabases, SECRET_KEYS, topology, Topology } from "./schema";
 import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } from "./settings-endpoints";
 import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
+import { checkRstuf, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -153,6 +154,7 @@ const rootBase = z.strictObject({
       .prefault({})
       .describe("The log bucket every bucket and ALB of the stack logs its access to."),
     xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
+    rstuf: rstufBlock.optional().describe("Repository Service for TUF; present means enabled."),
   });
 
 const rootSchema = rootBase.superRefine((s, ctx) => {
@@ -173,12 +175,13 @@ const rootSchema = rootBase.superRefine((s, ctx) => {
       ctx.addIssue({ code: "custom", path: ["network", "zoneNames"], message: "zoneNames only applies to a created VPC; remove it or network.existing" });
     }
     if (s.xroad) checkXRoad(s.xroad, s, ctx);
+    if (s.rstuf) checkRstuf(s.rstuf, s, s.cluster.create !== undefined, ctx);
     if (s.endpoints) checkEndpoints(s.endpoints, s, endpointsOf(s as unknown as RawSettings), ctx);
     checkNeeds(s, ctx);
   });
 
 /** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
-export const SERVICE_KEYS = ["xroad"] as const;
+export const SERVICE_KEYS = ["xroad", "rstuf"] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
 
 /**
@@ -187,6 +190,7 @@ export type ServiceKey = (typeof SERVICE_KEYS)[number];
  */
 const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
   xroad: (s) => (s.xroad ? xroadNeeds(s.xroad, topologyOf(s, s.xroad), s.cluster.create !== undefined) : []),
+  rstuf: (s) => (s.rstuf ? rstufNeeds(s.rstuf, topologyOf(s, s.rstuf), s.cluster.create !== undefined) : []),
 };
 
 /**
@@ -195,6 +199,7 @@ const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
  */
 const ENDPOINTS: { [K in ServiceKey]: (s: RawSettings) => EndpointNeed[] } = {
   xroad: (s) => (s.xroad && s.endpoints ? xroadEndpoints(s.xroad, s.endpoints) : []),
+  rstuf: (s) => (s.rstuf && s.endpoints ? rstufEndpoints(s.rstuf, s.endpoints) : []),
 };
 
 /** Every enabled service's endpoints, in service order (none without `endpoints`). */

@@ -222,7 +222,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
       state.privateKeyPem = `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END RSA PRIVATE KEY-----\n`;
       state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END OPENSSH PRIVATE KEY-----\n`;
       state.publicKeyOpenssh = `ssh-rsa AAAAB3Nza${hex(name, 40)} generated\n`;
-      state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
+      // An Ed25519 key's public half is a real key derived from the name (what a key id is computed from);
+      // the private halves stay marked fakes, so the secret checks can find them.
+      state.publicKeyPem =
+        inputs.algorithm === "ED25519"
+          ? mockEd25519PublicPem(name)
+          : `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
       state.privateKeyPemPkcs8 = `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END PRIVATE KEY-----\n`;
       break;
     case "tls:index/selfSignedCert:SelfSignedCert":
@@ -276,6 +281,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
 }
 
 /** A well-formed kubeconfig for tests (its token is a marked secret). */
+/** A real Ed25519 public key (PEM) whose seed is the SHA-256 of `name`: the same for every run. */
+export function mockEd25519PublicPem(name: string): string {
+  const seed = crypto.createHash("sha256").update(name).digest();
+  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  const priv = crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  return String(crypto.createPublicKey(priv).export({ type: "spki", format: "pem" }));
+}
+
 export function mockKubeconfig(cluster: string): string {
   return YAML.stringify({
     apiVersion: "v1",

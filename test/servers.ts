@@ -144,3 +144,38 @@ export async function startMariadb(): Promise<Server> {
     },
   };
 }
+
+/** A free TCP port on 127.0.0.1. */
+export { freePort };
+
+/** nginx from the machine's Debian packages (`.ci/run` installs nginx-light), run on a configuration the program renders. */
+export interface NginxServer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts nginx on `conf` (which names its own port, pid file and temporary
+ * directory) after `nginx -t` accepts it; resolves once `/health` on `port` answers.
+ */
+export async function startNginx(conf: string, port: number, dir: string): Promise<NginxServer> {
+  const nginx = need("nginx", ["/usr/sbin"]);
+  const file = path.join(dir, "nginx.conf");
+  fs.writeFileSync(file, conf);
+  const check = spawnSync(nginx, ["-t", "-q", "-p", dir, "-c", file], { encoding: "utf8" });
+  if (check.status !== 0) throw new Error(`nginx -t refused the configuration: ${check.stderr}`);
+  const proc = spawn(nginx, ["-p", dir, "-c", file, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr!.on("data", (d) => (stderr += String(d)));
+  const until = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      if (r.status === 200) break;
+    } catch {
+      /* not up yet */
+    }
+    if (proc.exitCode !== null || Date.now() > until) throw new Error(`nginx did not come up: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { stop: () => stopProcess(proc) };
+}

@@ -13,8 +13,17 @@ export interface EncryptedBucketArgs {
   noncurrentVersionDays?: number;
   /** The log bucket (LogBucket) its server access logs go to, under `s3/<name>/`. @default none */
   accessLogBucket?: pulumi.Input<string>;
+  /**
+   * The one service that writes the whole bucket (its objects at the root, no prefix:
+   * RSTUF's worker): tagged `trust-services/dedicated-to`, so that service's
+   * policies may name `<bucket>/*`. @default none (access by prefix)
+   */
+  dedicatedTo?: string;
   tags?: Record<string, string>;
 }
+
+/** The tag of a bucket one service writes whole (EncryptedBucketArgs.dedicatedTo). */
+export const DEDICATED_BUCKET_TAG = "trust-services/dedicated-to";
 
 /**
  * An S3 bucket encrypted with its own customer-managed KMS key (rotation on):
@@ -35,7 +44,7 @@ export class EncryptedBucket extends pulumi.ComponentResource {
     super("trust-services:index:EncryptedBucket", name, {}, formerly("trust-services:aws:EncryptedBucket", opts));
     const production = args.production ?? false;
     const noncurrentVersionDays = args.noncurrentVersionDays ?? 90;
-    const tags = args.tags ?? {};
+    const tags = { ...(args.tags ?? {}), ...(args.dedicatedTo ? { [DEDICATED_BUCKET_TAG]: args.dedicatedTo } : {}) };
 
     const key = new EncryptionKey(`${name}-key`, { description: `S3 bucket ${name}`, production, accountId: args.accountId, region: args.region, tags }, { parent: this });
     this.keyArn = key.arn;

@@ -87,3 +87,6 @@ export function keyUseStatement(keyArn: pulumi.Input<string>): PolicyStatement {
     Resource: keyArn,
   };
 }
+
+/** Tag of an IAM user: why the workload takes static access keys instead of a role (with the upstream reference). */
+export const STATIC_CREDENTIALS_TAG = "trust-services/static-credentials-reason";

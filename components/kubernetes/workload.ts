@@ -631,7 +631,8 @@ export class Workload extends pulumi.ComponentResource {
     // Apart from the other replicas of this role (name, instance and component): other roles of the service may share a node.
     const term = () => ({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels({ name: args.app, instance: args.instance, component: args.component }) } });
     // An endpoint's proxy reaches the pods on the endpoint's port (the NetworkPolicy follows).
-    const ports = args.container.ports ?? [];
+    // A Service may publish a sidecar's port too (a web server beside the role's process).
+    const ports = [...(args.container.ports ?? []), ...(args.sidecars ?? []).flatMap((s) => s.ports ?? [])];
     const serviceArgs = args.services ?? (ports.length ? [{}] : []);
     const endpointPorts = serviceArgs.map((s, i) => {
       if (!s.endpoint) return undefined;
@@ -679,7 +680,7 @@ export class Workload extends pulumi.ComponentResource {
     this.services = serviceArgs.map((s, i) => {
       const names = s.ports ?? ports.map((p) => p.name);
       const published = names.map(
-        (n) => ports.find((p) => p.name === n) ?? fail(where, `services[${i}].ports`, n, `a port of the main container (${ports.map((p) => p.name).join(", ")})`),
+        (n) => ports.find((p) => p.name === n) ?? fail(where, `services[${i}].ports`, n, `a port of the pod's containers (${ports.map((p) => p.name).join(", ")})`),
       );
       const type = s.type ?? "ClusterIP";
       if (!["ClusterIP", "LoadBalancer"].includes(type)) fail(where, `services[${i}].type`, type, "ClusterIP or LoadBalancer");

@@ -9,7 +9,8 @@
  * they apply.
  */
 import { TLS_EXEMPT_TAG } from "../../components/aws/cache";
-import { SSE_S3_EXCEPTION_TAG } from "../../components/aws/bucket";
+import { DEDICATED_BUCKET_TAG, SSE_S3_EXCEPTION_TAG } from "../../components/aws/bucket";
+import { STATIC_CREDENTIALS_TAG } from "../../components/aws/common";
 import { ENDPOINT_AUDIENCE, NGINX_SOURCE_RANGES, OPEN_TO_ANYONE } from "../../components/kubernetes/endpoint";
 import { SSL_POLICY } from "../../stacks/settings-endpoints";
 import { POD_SECURITY_REASON, SINGLE_REPLICA_REASON, TOPOLOGY_LABEL } from "../../components/kubernetes/namespace";
@@ -775,10 +776,17 @@ const productionKeepsData: Rule = {
 const iamLeastPrivilege: Rule = {
   id: "iam-least-privilege",
   description:
-    "No IAM policy allows a wildcard action on `*` resources; a workload role's S3 access is limited to a key prefix and its KMS access to named keys. (KMS key policies are exempt: there `*` means the key itself.)",
+    "No IAM policy allows a wildcard action on `*` resources; a workload's S3 access is limited to a key prefix (or to a bucket tagged as written whole by that service alone) and its KMS access to named keys; an IAM user (static keys) exists only with the upstream reason it cannot use a role. (KMS key policies are exempt: there `*` means the key itself.)",
   check(run) {
     const out: Finding[] = [];
-    const policies = run.resources.filter((r) => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"].includes(r.type));
+    const bucketArn = (b: Recorded) => String(plain(b.state.arn) ?? `arn:aws:s3:::${plain(b.state.bucket ?? b.id)}`);
+    // Buckets one service writes whole: a policy of that service may name `<bucket>/*`.
+    const dedicated = new Map<string, string>();
+    for (const b of run.ofType("aws:s3/bucket:Bucket")) {
+      const owner = inputs(b).tags?.[DEDICATED_BUCKET_TAG];
+      if (owner) dedicated.set(bucketArn(b), owner);
+    }
+    const policies = run.resources.filter((r) => ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy"].includes(r.type));
     for (const p of policies) {
       for (const st of parsePolicy(inputs(p).policy)) {
         if (st.Effect !== "Allow") continue;
@@ -787,13 +795,20 @@ const iamLeastPrivilege: Rule = {
         if (actions.some((a) => a === "*" || a.endsWith(":*")) && resources.includes("*")) out.push(finding(this.id, p, `allows ${actions.join(",")} on *`));
         if (actions.some((a) => a.startsWith("s3:")) && actions.some((a) => /^s3:(Get|Put|Delete)Object/.test(a))) {
           for (const res of resources) {
-            if (!/^arn:aws:s3:::[^/]+\/[^*]+\/\*$/.test(res)) out.push(finding(this.id, p, `S3 object access not limited to a prefix: ${res}`));
+            if (/^arn:aws:s3:::[^/]+\/[^*]+\/\*$/.test(res)) continue;
+            const whole = /^(arn:aws:s3:::[^/]+)\/\*$/.exec(res);
+            const owner = whole ? dedicated.get(whole[1]) : undefined;
+            if (owner && p.name.startsWith(`${owner}-`)) continue;
+            out.push(finding(this.id, p, `S3 object access not limited to a prefix${whole ? " (nor a bucket dedicated to this service)" : ""}: ${res}`));
           }
         }
         if (actions.some((a) => a.startsWith("kms:")) && resources.some((r) => r === "*" || !r.startsWith("arn:aws:kms:"))) {
           out.push(finding(this.id, p, "KMS access not limited to named keys"));
         }
       }
+    }
+    for (const u of run.ofType("aws:iam/user:User")) {
+      if (!inputs(u).tags?.[STATIC_CREDENTIALS_TAG]) out.push(finding(this.id, u, `an IAM user (static access keys) without ${STATIC_CREDENTIALS_TAG}: use a role (EKS Pod Identity) unless the upstream cannot`));
     }
     return out;
   },

@@ -1,0 +1,100 @@
+/**
+ * The metadata web server's nginx configuration: TUF clients read the
+ * repository RSTUF writes, read-only, with caching that follows TUF's rules.
+ *
+ * - Versioned metadata (`<version>.<role>.json`: root, snapshot, targets, bins)
+ *   is written once and never changed (consistent snapshots), so clients and
+ *   caches may keep it (`immutable`), and in front of S3 nginx caches it.
+ * - Unversioned metadata (`timestamp.json`, and any other unversioned file)
+ *   changes on every bump (every five minutes, and on every publication):
+ *   `Cache-Control: no-cache`, and never served from nginx's cache, so a client
+ *   always gets the timestamp the worker wrote last.
+ * - Nothing else is served: no listing, no other methods than GET and HEAD.
+ *
+ * The same file serves a volume (`root`) or proxies the S3 gateway beside it
+ * (`upstream`); `test/rstuf-web.spec.ts` runs it in a real nginx and a TUF
+ * client (tuf-js) reads through it.
+ */
+
+export interface MetadataNginxArgs {
+  /** Port nginx listens on. */
+  port: number;
+  /** Serve files from this directory (a volume with LocalStorage). */
+  root?: string;
+  /** Or proxy to this origin (the S3 gateway, `http://127.0.0.1:8080`). */
+  upstream?: string;
+  /** Writable directory for the pid file, temporary files and the cache. @default "/tmp" */
+  tmpDir?: string;
+  /** Access log file. @default "/var/log/nginx/access.log" (the nginx images link it to the container's stdout) */
+  accessLog?: string;
+  /** How long a versioned file stays in nginx's cache in front of S3. @default "1d" */
+  versionedCacheTime?: string;
+}
+
+/** Versioned metadata: `<version>.<role>.json` (the role name may hold dots and dashes, e.g. bins delegations). */
+export const VERSIONED_METADATA = "^/[0-9]+\\.[A-Za-z0-9_.-]+\\.json$";
+/** Unversioned metadata: `<role>.json`. */
+export const UNVERSIONED_METADATA = "^/[A-Za-z][A-Za-z0-9_.-]*\\.json$";
+
+export function metadataNginxConf(a: MetadataNginxArgs): string {
+  if ((a.root === undefined) === (a.upstream === undefined)) throw new Error("metadataNginxConf: exactly one of root or upstream");
+  const tmp = a.tmpDir ?? "/tmp";
+  const proxied = a.upstream !== undefined;
+  const source = (cache: boolean) =>
+    proxied
+      ? [
+          `proxy_pass ${a.upstream};`,
+          "proxy_http_version 1.1;",
+          'proxy_set_header Connection "";',
+          // Only the origin's body and validators: no S3 headers reach the client.
+          "proxy_hide_header x-amz-id-2;",
+          "proxy_hide_header x-amz-request-id;",
+          "proxy_hide_header x-amz-server-side-encryption;",
+          "proxy_hide_header x-amz-server-side-encryption-aws-kms-key-id;",
+          "proxy_hide_header x-amz-server-side-encryption-bucket-key-enabled;",
+          "proxy_hide_header x-amz-version-id;",
+          "proxy_hide_header Cache-Control;",
+          ...(cache
+            ? ["proxy_cache metadata;", `proxy_cache_valid 200 ${a.versionedCacheTime ?? "1d"};`, "proxy_cache_key $uri;", "proxy_cache_lock on;"]
+            : ["proxy_cache off;"]),
+        ]
+      : ["try_files $uri =404;"];
+  const lines = [
+    "worker_processes 1;",
+    `pid ${tmp}/nginx.pid;`,
+    "error_log stderr warn;",
+    "events { worker_connections 1024; }",
+    "http {",
+    `  client_body_temp_path ${tmp}/client_temp;`,
+    `  proxy_temp_path ${tmp}/proxy_temp;`,
+    `  fastcgi_temp_path ${tmp}/fastcgi_temp;`,
+    `  uwsgi_temp_path ${tmp}/uwsgi_temp;`,
+    `  scgi_temp_path ${tmp}/scgi_temp;`,
+    `  access_log ${a.accessLog ?? "/var/log/nginx/access.log"} combined;`,
+    "  server_tokens off;",
+    "  sendfile on;",
+    "  types { application/json json; }",
+    "  default_type application/octet-stream;",
+    ...(proxied ? ["  proxy_headers_hash_bucket_size 128;", `  proxy_cache_path ${tmp}/metadata-cache levels=1:2 keys_zone=metadata:10m max_size=1g inactive=7d use_temp_path=off;`] : []),
+    "  server {",
+    `    listen ${a.port};`,
+    ...(a.root !== undefined ? [`    root ${a.root};`] : []),
+    "    location = /health { access_log off; default_type text/plain; return 200 \"ok\\n\"; }",
+    "    # Versioned metadata never changes once written (consistent snapshots).",
+    `    location ~ "${VERSIONED_METADATA}" {`,
+    "      limit_except GET { deny all; }",
+    '      add_header Cache-Control "public, max-age=31536000, immutable";',
+    ...source(true).map((l) => `      ${l}`),
+    "    }",
+    "    # timestamp.json changes with every bump: revalidated on every read, never cached here.",
+    `    location ~ "${UNVERSIONED_METADATA}" {`,
+    "      limit_except GET { deny all; }",
+    '      add_header Cache-Control "no-cache";',
+    ...source(false).map((l) => `      ${l}`),
+    "    }",
+    "    location / { return 404; }",
+    "  }",
+    "}",
+  ];
+  return lines.join("\n") + "\n";
+}
