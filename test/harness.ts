@@ -230,6 +230,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
           : `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
       state.privateKeyPemPkcs8 = `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END PRIVATE KEY-----\n`;
       break;
+    case "aws:iam/accessKey:AccessKey":
+      id = `AKIA${hex(name, 16).toUpperCase()}`;
+      state.secret = `${SECRET_MARK}${hex(name, 40)}`;
+      break;
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
       state.certPem = `-----BEGIN CERTIFICATE-----\nMIIB${hex(`${type}${name}`, 40)}\n-----END CERTIFICATE-----\n`;
