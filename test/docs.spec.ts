@@ -31,12 +31,15 @@ describe("documentation", () => {
     assert.match(ci, /^npm test$/m);
   });
 
-  it("docs/xroad.md is a runbook with a Mermaid diagram per topology", () => {
-    const doc = fs.readFileSync(path.join(ROOT, "docs", "xroad.md"), "utf8");
-    assert.equal((doc.match(/```mermaid/g) ?? []).length >= 3, true);
-    for (const t of ["single", "external-db", "ha"]) assert.ok(doc.includes(`\`${t}\``), t);
-    assert.match(doc, /pulumi up/);
-  });
+  for (const service of ["xroad", "rstuf"]) {
+    it(`docs/${service}.md is a runbook with a Mermaid diagram per topology, linked from the README`, () => {
+      const doc = fs.readFileSync(path.join(ROOT, "docs", `${service}.md`), "utf8");
+      assert.equal((doc.match(/```mermaid/g) ?? []).length >= 3, true);
+      for (const t of ["single", "external-db", "ha"]) assert.ok(doc.includes(`\`${t}\``), t);
+      assert.match(doc, /pulumi up/);
+      assert.ok(readme.includes(`(docs/${service}.md)`));
+    });
+  }
 
   it("docs/adding-a-service.md walks through settings, needs, component, tests and runbook, and the README links it", () => {
     const doc = fs.readFileSync(path.join(ROOT, "docs", "adding-a-service.md"), "utf8");
