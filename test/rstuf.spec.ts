@@ -11,10 +11,12 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as http from "http";
 import * as path from "path";
-import { BOOTSTRAP_SCRIPT, RSTUF_ADMIN_ROUTERS, RSTUF_ONLINE_KEY_DIR, RSTUF_STORAGE_PATH } from "../components/services/rstuf";
+import { BOOTSTRAP_SCRIPT, cpuCount, RSTUF_ADMIN_ROUTERS, RSTUF_ONLINE_KEY_DIR, RSTUF_STORAGE_PATH } from "../components/services/rstuf";
 import { sslibKey } from "../components/services/rstuf/keyid";
 import { TLS_EXEMPT_TAG } from "../components/aws/cache";
 import { freePort } from "./servers";
+import { schemaErrors } from "./k8s-schema";
+import { RULES } from "./policies";
 import { isSecretValue, plain, Recorded, Run, runStack, runStackFile } from "./harness";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -36,6 +38,14 @@ const job = (run: Run, prefix: string) => {
   assert.equal(jobs.length, 1, `one Job ${prefix}`);
   return jobs[0];
 };
+
+/** Every Kubernetes object is valid against the API schema, and the run passes the policy suite. */
+async function valid(run: Run): Promise<void> {
+  for (const { resource, object } of run.kubernetesObjects()) {
+    assert.deepEqual(await schemaErrors(object), [], `${resource.type} ${resource.name} is valid against the Kubernetes schema`);
+  }
+  for (const rule of RULES) assert.deepEqual(rule.check(run), [], `rule ${rule.id}`);
+}
 
 /** securesystemslib's key id of a public key, and its verdict on a signature the key's private half made. */
 function sslibCheck(privatePem: string): { keyid: string; keytype: string; scheme: string } {
@@ -85,6 +95,9 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(e.RSTUF_LOCAL_STORAGE_BACKEND_PATH, RSTUF_STORAGE_PATH);
       assert.equal(e.RSTUF_LOCK_TIMEOUT, "500");
       assert.deepEqual(e.RSTUF_WORKER_ID, { fieldRef: { fieldPath: "metadata.name" } });
+      // One Celery process per CPU of the pod's limit (2), not of the node.
+      assert.equal(c.resources.limits.cpu, "2");
+      assert.equal(e.PYTHON_CPU_COUNT, "2");
       // The database's password is a Secret's, whose value is a secret.
       const secret = run.get("kubernetes:core/v1:Secret", "rstuf-database");
       assert.ok(isSecretValue((secret.inputs.stringData as any).password) || isSecretValue(secret.inputs.stringData));
@@ -136,7 +149,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
     it("probes: the worker by a Celery ping of its own node name, the API alive on / and ready when Redis answers", () => {
       const c = containerOf(worker, "worker");
-      for (const p of [c.livenessProbe, c.startupProbe]) assert.deepEqual(p.exec.command, ["sh", "-c", "celery -A app inspect ping -d rstuf@$RSTUF_WORKER_ID --timeout 10"]);
+      for (const p of [c.livenessProbe, c.startupProbe, c.readinessProbe]) assert.deepEqual(p.exec.command, ["sh", "-c", "celery -A app inspect ping -d rstuf@$RSTUF_WORKER_ID --timeout 10"]);
       assert.ok(c.livenessProbe.timeoutSeconds >= 10);
       const api = containerOf(deployment(run, "rstuf-api"), "api");
       assert.equal(api.image, "ghcr.io/repository-service-tuf/repository-service-tuf-api:v1.0.1");
@@ -179,6 +192,8 @@ describe("RSTUF (Repository Service for TUF)", () => {
     before(async () => {
       run = await runStack({ ...REGION, topology: "external-db", rstuf: {} });
     });
+
+    it("is valid against the Kubernetes schema and passes the policy suite", () => valid(run));
 
     it("connects to RDS with TLS required (PGSSLMODE) and keepalives, to ElastiCache without TLS, with the reason tagged", () => {
       const e = env(containerOf(deployment(run, "rstuf-worker"), "worker"));
@@ -292,6 +307,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
   describe("settings that change the shape", () => {
     it("ha on a ReadWriteMany volume: the workers share an EFS claim that a separate web server mounts read-only", async () => {
       const run = await runStack({ ...REGION, topology: "ha", rstuf: { storage: { backend: "local" } } });
+      await valid(run);
       const claim = obj(run.get("kubernetes:core/v1:PersistentVolumeClaim", "rstuf-worker-storage"));
       assert.deepEqual(claim.spec.accessModes, ["ReadWriteMany"]);
       assert.equal(claim.spec.storageClassName, plain<any>(run.outputs.cluster).storageClasses.shared);
@@ -307,6 +323,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
         endpoints: { domain: "trust.example.org", hostedZoneId: "Z0123456789ABCDEFGHIJ" },
         rstuf: { exposure: { api: "public", allowedCidrs: ["198.51.100.0/24"] }, bootstrap: { payload: JSON.stringify({ settings: {}, metadata: { root: {} } }) } },
       });
+      await valid(run);
       const pub = env(containerOf(deployment(run, "rstuf-api"), "api"));
       assert.equal(pub.RSTUF_DISABLE_ENDPOINTS, RSTUF_ADMIN_ROUTERS.join(":"));
       assert.equal(pub.RSTUF_DISABLE_ENDPOINTS, "/api/v1/bootstrap/:/api/v1/config/:/api/v1/metadata/:/api/v1/delegations/");
@@ -341,6 +358,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
     it("an AWS KMS online key: no key file, kms:Sign and GetPublicKey on that key only, the key's region", async () => {
       const arn = "arn:aws:kms:eu-central-1:123456789012:key/0b5e9e7c-4a2f-4c3e-9d1a-2f7e1c6b8a90";
       const run = await runStack({ ...REGION, rstuf: { onlineKey: { awsKmsKeyArn: arn } } });
+      await valid(run);
       const w = deployment(run, "rstuf-worker");
       const e = env(containerOf(w, "worker"));
       assert.equal(e.RSTUF_ONLINE_KEY_DIR, undefined);
@@ -351,6 +369,10 @@ describe("RSTUF (Repository Service for TUF)", () => {
       const kms = doc.Statement.find((s: any) => s.Sid === "OnlineKey");
       assert.deepEqual([kms.Action, kms.Resource], [["kms:Sign", "kms:GetPublicKey"], arn]);
     });
+  });
+
+  it("counts a CPU limit as whole CPUs for Celery's process count", () => {
+    assert.deepEqual(["2", "1500m", "250m", "1", "0.5"].map(cpuCount), [2, 2, 1, 1, 1]);
   });
 
   describe("the online key id (keyid.ts) against securesystemslib", () => {

@@ -484,6 +484,9 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
             // The probe asks this Celery node name; the entrypoint defaults it to the hostname, the same value.
             { name: "RSTUF_WORKER_ID", fieldPath: "metadata.name" },
             { name: "RSTUF_LOCK_TIMEOUT", value: String(args.lockTimeout ?? 500) },
+            // Celery starts one process per CPU it sees, the node's (billiard cpu_count → os.cpu_count), in each
+            // of its two programs: Python ≥ 3.13 (the image has 3.14) reads this instead, so the pod fits its limit.
+            { name: "PYTHON_CPU_COUNT", value: String(cpuCount(workerResources.limits?.cpu ?? "1")) },
             ...(keySecret ? [{ name: "RSTUF_ONLINE_KEY_DIR", value: RSTUF_ONLINE_KEY_DIR }] : []),
             ...(awsRegion ? [{ name: "RSTUF_AWS_DEFAULT_REGION", value: awsRegion }] : []),
           ],
@@ -492,6 +495,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
             // Celery answers a ping over the broker once the worker consumes its queue (the chart's probe).
             startup: { command: ping, periodSeconds: 15, timeoutSeconds: 20, failureThreshold: 40 },
             liveness: { command: ping, periodSeconds: 60, timeoutSeconds: 20, failureThreshold: 3 },
+            // Ready (for rollouts: ha replaces one worker at a time) once it answers on the broker.
+            readiness: { command: ping, periodSeconds: 30, timeoutSeconds: 20, failureThreshold: 2 },
           },
           resources: workerResources,
           mounts: [
@@ -693,6 +698,14 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       onlineKeyUri: this.onlineKeyUri,
     });
   }
+}
+
+/** Whole CPUs in a Kubernetes CPU quantity, rounded up ("2" → 2, "1500m" → 2, "250m" → 1). */
+export function cpuCount(quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity);
+  if (!m) return 1;
+  const cpus = Number(m[1]) / (m[2] ? 1000 : 1);
+  return Math.max(1, Math.ceil(cpus));
 }
 
 /** The PEM public key of a PEM private key (SubjectPublicKeyInfo). */
