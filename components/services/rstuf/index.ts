@@ -578,8 +578,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
           allowFrom: metadataReaders,
           allowTo: gateway ? [cidrRule(["0.0.0.0/0"], [443]), podIdentityAgent()] : [],
         },
-        // With a volume, its claim is the worker's.
-        local ? { parent: this, dependsOn: [worker] } : child,
+        // With a volume, the claim is the worker's (a pod waits for its claim; Pulumi need not).
+        child,
       );
     }
 

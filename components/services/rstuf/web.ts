@@ -75,7 +75,7 @@ export function metadataNginxConf(a: MetadataNginxArgs): string {
     "  sendfile on;",
     "  types { application/json json; }",
     "  default_type application/octet-stream;",
-    ...(proxied ? ["  proxy_headers_hash_bucket_size 128;", `  proxy_cache_path ${tmp}/metadata-cache levels=1:2 keys_zone=metadata:10m max_size=1g inactive=7d use_temp_path=off;`] : []),
+    ...(proxied ? ["  proxy_headers_hash_bucket_size 128;", `  proxy_cache_path ${tmp}/metadata-cache levels=1:2 keys_zone=metadata:10m max_size=256m inactive=7d use_temp_path=off;`] : []),
     "  server {",
     `    listen ${a.port};`,
     ...(a.root !== undefined ? [`    root ${a.root};`] : []),
