@@ -109,6 +109,7 @@ export function buildServices(s: Settings, platform: Platform): Services {
         worker: { replicas: r.worker.replicas, resources: r.worker.resources },
         web: { replicas: r.web.replicas, resources: r.web.resources },
         onlineKeyPem: r.onlineKey.privateKey,
+        previousOnlineKeyPem: r.onlineKey.previousPrivateKey,
         onlineKeyAwsKmsArn: r.onlineKey.awsKmsKeyArn,
         lockTimeout: r.lockTimeout,
         logLevel: r.logLevel,

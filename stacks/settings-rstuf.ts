@@ -67,6 +67,9 @@ export const rstufBlock = z.strictObject({
   onlineKey: z
     .strictObject({
       privateKey: onlinePrivateKey.optional().describe(`Your online key (${ONLINE_KEY_TYPES}), unencrypted PEM; set with \`pulumi config set --path --secret\`. Default: an Ed25519 key generated and kept in the stack's state.`),
+      previousPrivateKey: onlinePrivateKey
+        .optional()
+        .describe("During a rotation: the online key root still names (unencrypted PEM, secret). Its file stays beside the new key's until `rstuf admin metadata update` has put the new one in root (docs/rstuf.md)."),
       awsKmsKeyArn: z
         .string()
         .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { message: "a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>" })
@@ -76,7 +79,7 @@ export const rstufBlock = z.strictObject({
     .prefault({})
     .describe("The online signing key (timestamp, snapshot, targets, bins)."),
   lockTimeout: z.number().int().min(10).max(3600).default(500).describe("Seconds a worker may hold the metadata lock (`RSTUF_LOCK_TIMEOUT`)."),
-  logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO").describe("Log level of API and worker."),
+  logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO").describe("Log level of the API (the worker's is fixed by its image)."),
   database: databaseBlock({
     engineVersion: "17",
     engineVersionPattern: /^1[4-7](\.\d+)?$/,
@@ -189,6 +192,16 @@ export function rstufEndpoints(r: RstufSettings, e: EndpointsSettings): Endpoint
   ];
 }
 
+/**
+ * A KMS online key with the metadata in S3 must be in the stack's region (the bucket's):
+ * the worker gives its signer and its S3 client one region, RSTUF_AWS_DEFAULT_REGION.
+ */
+export function checkRstufKmsRegion(r: RstufSettings | undefined, topo: Topology, canUseS3: boolean, region: string | undefined): string | undefined {
+  const kmsRegion = r?.onlineKey.awsKmsKeyArn?.split(":")[3];
+  if (!r || !kmsRegion || !region || rstufStorageBackend(r, topo, canUseS3) !== "s3" || kmsRegion === region) return undefined;
+  return `trust-services:rstuf.onlineKey.awsKmsKeyArn: a key in ${kmsRegion} — a key in ${region}, the metadata bucket's region (the worker gives its KMS signer and its S3 client one region, RSTUF_AWS_DEFAULT_REGION)`;
+}
+
 interface RootView {
   topology: z.output<typeof topology>;
   cluster: { create?: unknown; existing?: { storageClasses: { shared?: string } } };
@@ -210,6 +223,9 @@ export function checkRstuf(r: RstufSettings, root: RootView, canUseS3: boolean, 
     const shared = r.storage.storageClass !== undefined || root.cluster.create !== undefined || root.cluster.existing?.storageClasses.shared !== undefined;
     if (workers > 1 && !shared) issue(["storage", "backend"], "local storage with several workers needs a ReadWriteMany class: set cluster.existing.storageClasses.shared or rstuf.storage.storageClass, or use s3");
   }
+  if (r.cache.given && r.cache.given.port !== 6379) issue(["cache", "given", "port"], "6379: the worker's metadata lock connects to redis://<host> on the default port, whatever RSTUF_REDIS_SERVER_PORT says (worker repository.py)");
+  if (r.onlineKey.previousPrivateKey !== undefined && r.onlineKey.awsKmsKeyArn !== undefined) issue(["onlineKey", "previousPrivateKey"], "only with a PEM online key");
+  if (backend === "local" && workers === 1 && topo !== "ha" && (r.web.replicas ?? 1) > 1) issue(["web", "replicas"], "1 with a ReadWriteOnce volume: nginx runs in the worker's pod; use s3 or a ReadWriteMany class for several");
   if (r.cache.given?.tls) issue(["cache", "given", "tls"], "false: RSTUF reaches Redis only as redis://<host>, without TLS (repository-service-tuf-api#91)");
   if (r.cache.given?.password !== undefined) issue(["cache", "given", "password"], "none: RSTUF cannot send Redis AUTH (repository-service-tuf-worker#709)");
   if (r.exposure.api === "public" && !root.endpoints) issue(["exposure", "api"], "public needs trust-services:endpoints (an HTTPS endpoint); without it the API stays in the cluster");

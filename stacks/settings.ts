@@ -13,7 +13,7 @@ import { DataNeed } from "./needs";
 import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, secretKubeconfig, sharedDatabases, SECRET_KEYS, topology, Topology } from "./schema";
 import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } from "./settings-endpoints";
 import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
-import { checkRstuf, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
+import { checkRstuf, checkRstufKmsRegion, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -437,8 +437,11 @@ export function parseSettings(
     s.cluster.create !== undefined ||
     Object.keys(s.databases).length > 0 ||
     needsOf(s).some((n) => n.kind !== "bucket" && (n.settings as { create?: unknown }).create !== undefined);
-  const certificateRegion = checkCertificateRegion(s.endpoints, runtime.region);
-  if (certificateRegion) throw new SettingsError([certificateRegion]);
+  const regionProblems = [
+    checkCertificateRegion(s.endpoints, runtime.region),
+    checkRstufKmsRegion(s.rstuf, s.rstuf ? topologyOf(s, s.rstuf) : s.topology, s.cluster.create !== undefined, runtime.region),
+  ].filter((p): p is string => p !== undefined);
+  if (regionProblems.length) throw new SettingsError(regionProblems);
   if (usesAws && !runtime.region) {
     throw new SettingsError([
       `aws:region: nothing — an AWS region such as eu-west-1 (this stack creates AWS resources; set it with \`pulumi config set aws:region <region>\`)`,

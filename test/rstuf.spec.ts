@@ -11,8 +11,9 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as http from "http";
 import * as path from "path";
-import { BOOTSTRAP_SCRIPT, cpuCount, RSTUF_ADMIN_ROUTERS, RSTUF_ONLINE_KEY_DIR, RSTUF_STORAGE_PATH } from "../components/services/rstuf";
-import { sslibKey } from "../components/services/rstuf/keyid";
+import { BOOTSTRAP_SCRIPT, cpuCount, WORKER_ALIVE, RSTUF_ADMIN_ROUTERS, RSTUF_ONLINE_KEY_DIR, RSTUF_STORAGE_PATH } from "../components/services/rstuf";
+import { publicKeyPem, sslibKey } from "../components/services/rstuf/keyid";
+import * as fs from "fs";
 import { TLS_EXEMPT_TAG } from "../components/aws/cache";
 import { freePort } from "./servers";
 import { schemaErrors } from "./k8s-schema";
@@ -149,8 +150,14 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
     it("probes: the worker by a Celery ping of its own node name, the API alive on / and ready when Redis answers", () => {
       const c = containerOf(worker, "worker");
-      for (const p of [c.livenessProbe, c.startupProbe, c.readinessProbe]) assert.deepEqual(p.exec.command, ["sh", "-c", "celery -A app inspect ping -d rstuf@$RSTUF_WORKER_ID --timeout 10"]);
-      assert.ok(c.livenessProbe.timeoutSeconds >= 10);
+      // Started: a Celery ping of its node name, as supervisor.conf names it, once; alive: both Celery programs run.
+      assert.deepEqual(c.startupProbe.exec.command, ["sh", "-c", "celery -A app inspect ping -d rstuf@$RSTUF_WORKER_ID --timeout 10"]);
+      assert.ok(c.startupProbe.timeoutSeconds >= 10);
+      assert.deepEqual(c.livenessProbe.exec.command, ["python3", "-c", WORKER_ALIVE]);
+      assert.equal(c.readinessProbe, undefined, "no broker traffic every few seconds; nginx in the pod has its own readiness");
+      // supervisord is PID 1 (bash would drop the SIGTERM), with the image's own start sequence, and time to stop warmly.
+      assert.deepEqual(c.command, ["bash", "-c", 'alembic upgrade head && exec supervisord -c "$DATA_DIR/supervisor.conf"']);
+      assert.ok(worker.spec.template.spec.terminationGracePeriodSeconds > 300, "more than supervisord's stopwaitsecs");
       const api = containerOf(deployment(run, "rstuf-api"), "api");
       assert.equal(api.image, "ghcr.io/repository-service-tuf/repository-service-tuf-api:v1.0.1");
       assert.deepEqual(api.command, ["uvicorn", "app:rstuf_app", "--host", "0.0.0.0", "--port", "8080"]);
@@ -219,6 +226,9 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(e.RSTUF_AWS_DEFAULT_REGION, "eu-west-1");
       assert.equal(e.RSTUF_AWS_ACCESS_KEY_ID, undefined, "keys come from the Secret");
       assert.deepEqual(w.envFrom, [{ secretRef: { name: "rstuf-aws" } }]);
+      // A new access key rolls the workers (they read it at start), before Pulumi deletes the old one.
+      const keyId = run.get("aws:iam/accessKey:AccessKey", "rstuf-worker").id!;
+      assert.equal(deployment(run, "rstuf-worker").spec.template.metadata.annotations["trust-services.io/aws-access-key"], crypto.createHash("sha256").update(keyId).digest("hex").slice(0, 16));
       assert.equal(mountAt(w, RSTUF_STORAGE_PATH), undefined);
       const awsSecret = run.get("kubernetes:core/v1:Secret", "rstuf-aws");
       assert.deepEqual(Object.keys(obj(awsSecret).stringData).sort(), ["RSTUF_AWS_ACCESS_KEY_ID", "RSTUF_AWS_SECRET_ACCESS_KEY"]);
@@ -250,7 +260,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(e.PROXY_CACHE_VALID_OK, "0s", "the gateway keeps nothing: nginx in front caches by TUF's rules");
       assert.equal(e.AWS_ACCESS_KEY_ID, undefined);
       const conf = obj(run.get("kubernetes:core/v1:ConfigMap", "rstuf-web")).data["nginx.conf"];
-      assert.match(conf, /proxy_pass http:\/\/127\.0\.0\.1:8080;/);
+      assert.match(conf, /proxy_pass http:\/\/127\.0\.0\.1:8080\$uri;/);
       assert.equal(web.spec.template.spec.serviceAccountName, "rstuf-web");
       const assoc = obj(run.get("aws:eks/podIdentityAssociation:PodIdentityAssociation", "rstuf-web"));
       assert.deepEqual([assoc.namespace, assoc.serviceAccount], ["rstuf", "rstuf-web"]);
@@ -371,11 +381,65 @@ describe("RSTUF (Repository Service for TUF)", () => {
     });
   });
 
+  it("the worker's liveness check (python3) passes only while both Celery programs run", async function () {
+    this.timeout(20_000);
+    const { spawn } = await import("child_process");
+    const check = () => spawnSync(PYTHON, ["-c", WORKER_ALIVE]).status;
+    // Stand-ins with the command lines supervisor.conf gives the two programs.
+    const program = (queue: string) => spawn(PYTHON, ["-c", "import time; time.sleep(60)", "/usr/local/bin/celery", "-A", "app", "worker", "-Q", queue]);
+    assert.equal(check(), 1, "no Celery");
+    const signing = program("metadata_repository");
+    const jobs = program("rstuf_internals");
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(check(), 0, "both programs");
+      jobs.kill("SIGKILL");
+      await new Promise((r) => jobs.once("exit", r));
+      assert.equal(check(), 1, "the jobs program (beat) is gone");
+    } finally {
+      signing.kill("SIGKILL");
+      jobs.kill("SIGKILL");
+    }
+  });
+
+  it("keeps the previous online key's file beside the new one during a rotation", async () => {
+    const pem = () => String(crypto.generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
+    const [next, previous] = [pem(), pem()];
+    const run = await runStack({ ...REGION, rstuf: { onlineKey: { privateKey: next, previousPrivateKey: previous } } });
+    const files = Object.keys(obj(run.get("kubernetes:core/v1:Secret", "rstuf-online-key")).stringData).sort();
+    assert.deepEqual(files, [sslibKey(next).keyid, sslibKey(previous).keyid].sort());
+    assert.equal(plain<any>(run.outputs.rstuf).onlineKeyId, sslibKey(next).keyid);
+  });
+
   it("counts a CPU limit as whole CPUs for Celery's process count", () => {
     assert.deepEqual(["2", "1500m", "250m", "1", "0.5"].map(cpuCount), [2, 2, 1, 1, 1]);
   });
 
-  describe("the online key id (keyid.ts) against securesystemslib", () => {
+  describe("the online key id (keyid.ts) against the RSTUF CLI's own test vectors", () => {
+    const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "rstuf-cli-keys.json"), "utf8")).keys as Array<{ path: string; keyid: string; keytype: string; scheme: string; publicPem: string }>;
+    for (const v of vectors) {
+      it(`${v.keytype} ${v.path.split("/").pop()}: the id the CLI computed`, () => {
+        const k = sslibKey(v.publicPem);
+        assert.deepEqual([k.keytype, k.scheme, k.keyid], [v.keytype, v.scheme, v.keyid]);
+      });
+    }
+
+    it("an EC key whose point is compressed gets the id of its uncompressed form, as pyca re-serialises it", () => {
+      const r = spawnSync("sh", ["-c", "openssl ecparam -name prime256v1 -genkey -noout | openssl ec -conv_form compressed 2>/dev/null"], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      const compressedPrivate = r.stdout;
+      const pub = crypto.createPublicKey(crypto.createPrivateKey(compressedPrivate));
+      assert.equal(pub.export({ type: "spki", format: "der" }).length, 59, "OpenSSL keeps the point compressed");
+      const uncompressed = String(crypto.createPublicKey({ key: pub.export({ format: "jwk" }), format: "jwk" }).export({ type: "spki", format: "pem" }));
+      assert.equal(sslibKey(compressedPrivate).keyid, sslibKey(uncompressed).keyid);
+      assert.equal(sslibKey(compressedPrivate).keyval.public, uncompressed);
+      assert.equal(publicKeyPem(compressedPrivate), uncompressed);
+      // (Not checked with this machine's python3: Debian's pyca/cryptography 38 keeps the point compressed,
+      // a current one, as the CLI runs, writes it uncompressed: 48, run for upstream/rstuf.md §7.)
+    });
+  });
+
+  describe("the online key id (keyid.ts) against securesystemslib (its canonical JSON and signature check)", () => {
     for (const [what, gen] of [
       ["Ed25519", () => crypto.generateKeyPairSync("ed25519")],
       ["ECDSA P-256", () => crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" })],
@@ -398,7 +462,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
   describe("the bootstrap Job's script (python3 against a loopback API)", () => {
     /** Runs the script against an API stub answering as API v1.0.1 does; returns its exit code and the requests it made. */
-    async function bootstrap(state: Record<string, unknown>, taskStates: string[]): Promise<{ status: number | null; calls: string[]; body?: string; stderr: string }> {
+    async function bootstrap(state: Record<string, unknown>, taskStates: Array<string | number>): Promise<{ status: number | null; calls: string[]; body?: string; stdout: string; stderr: string }> {
       const calls: string[] = [];
       let body: string | undefined;
       const server = http.createServer((req, res) => {
@@ -407,18 +471,22 @@ describe("RSTUF (Repository Service for TUF)", () => {
         req.on("end", () => {
           calls.push(`${req.method} ${req.url}`);
           const send = (code: number, v: unknown): void => void res.writeHead(code, { "content-type": "application/json" }).end(JSON.stringify(v));
+          const task = /^\/api\/v1\/task\/\?task_id=(\w+)$/.exec(req.url ?? "");
           if (req.url === "/api/v1/bootstrap/" && req.method === "GET") send(200, { data: state, message: "" });
           else if (req.url === "/api/v1/bootstrap/" && req.method === "POST") {
             body = data;
-            if (state.bootstrap === true) send(404, { detail: { error: "System already has a Metadata." } });
+            if (state.bootstrap === true || state.state) send(404, { detail: { error: "System already has a Metadata." } });
             else send(202, { data: { task_id: "t1", last_update: "now" }, message: "Bootstrap accepted." });
-          } else if (req.url?.startsWith("/api/v1/task/?task_id=t1")) send(200, { data: { task_id: "t1", state: taskStates.shift() ?? "SUCCESS", result: {} }, message: "Task state." });
-          else send(404, {});
+          } else if (task) {
+            // A number is an HTTP error of a proxy in the way (a replaced API pod).
+            const next = taskStates.shift() ?? "SUCCESS";
+            if (typeof next === "number") send(next, {});
+            else send(200, { data: { task_id: task[1], state: next, result: {} }, message: "Task state." });
+          } else send(404, {});
         });
       });
       const port = await freePort();
       await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
-      const fs = await import("fs");
       const os = await import("os");
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ts-boot-"));
       fs.writeFileSync(path.join(dir, "bootstrap.py"), BOOTSTRAP_SCRIPT);
@@ -426,35 +494,57 @@ describe("RSTUF (Repository Service for TUF)", () => {
       const { spawn } = await import("child_process");
       const p = spawn(PYTHON, [path.join(dir, "bootstrap.py")], { env: { RSTUF_API: `http://127.0.0.1:${port}`, PAYLOAD: path.join(dir, "payload.json") } });
       let stderr = "";
+      let stdout = "";
       p.stderr.on("data", (d) => (stderr += d));
+      p.stdout.on("data", (d) => (stdout += d));
       const status = await new Promise<number | null>((r) => p.on("exit", r));
       await new Promise((r) => server.close(r));
       fs.rmSync(dir, { recursive: true, force: true });
-      return { status, calls, body, stderr };
+      return { status, calls, body, stdout, stderr };
     }
 
-    it("sends the payload once and follows its task to SUCCESS", async function () {
+    it("sends the payload once and follows its task to SUCCESS, through a failing proxy", async function () {
       this.timeout(30_000);
-      const r = await bootstrap({ bootstrap: false, state: null, id: null }, ["PENDING", "RUNNING"]);
+      const r = await bootstrap({ bootstrap: false, state: null, id: null }, ["PENDING", 503, "RUNNING"]);
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(r.calls.slice(0, 2), ["GET /api/v1/bootstrap/", "POST /api/v1/bootstrap/"]);
       assert.equal(r.body, '{"settings":{},"metadata":{"root":{}}}');
-      assert.equal(r.calls.filter((c) => c.startsWith("GET /api/v1/task/")).length, 3);
+      assert.equal(r.calls.filter((c) => c.startsWith("GET /api/v1/task/?task_id=t1")).length, 4);
     });
 
-    it("leaves a bootstrapped, or bootstrapping, repository alone", async () => {
-      for (const state of [{ bootstrap: true, state: "finished", id: "x" }, { bootstrap: false, state: "signing", id: "x" }, { bootstrap: false, state: "pre", id: "x" }]) {
+    it("leaves a bootstrapped repository, or one waiting for root signatures, alone", async () => {
+      for (const state of [{ bootstrap: true, state: "finished", id: "x" }, { bootstrap: false, state: "signing", id: "x" }]) {
         const r = await bootstrap(state, []);
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(r.calls, ["GET /api/v1/bootstrap/"]);
       }
     });
 
-    it("fails the Job (to be retried) when the bootstrap task fails", async function () {
+    it("follows a bootstrap under way instead of sending another, and fails when that one failed", async function () {
       this.timeout(30_000);
-      const r = await bootstrap({ bootstrap: false, state: null, id: null }, ["FAILURE"]);
+      const ok = await bootstrap({ bootstrap: false, state: "pre", id: "x7" }, ["STARTED", "SUCCESS"]);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.deepEqual(ok.calls, ["GET /api/v1/bootstrap/", "GET /api/v1/task/?task_id=x7", "GET /api/v1/task/?task_id=x7"]);
+      const stale = await bootstrap({ bootstrap: false, state: "pre", id: "x7" }, ["FAILURE"]);
+      assert.equal(stale.status, 1);
+      assert.match(stale.stderr, /bootstrap task x7: FAILURE/);
+      assert.ok(!stale.calls.some((c) => c.startsWith("POST")));
+    });
+
+    it("refuses a state it does not know, sending nothing", async () => {
+      const r = await bootstrap({ bootstrap: false, state: "unknown", id: null }, []);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /bootstrap failed: FAILURE/);
+      assert.match(r.stderr, /unexpected bootstrap state 'unknown'/);
+      assert.deepEqual(r.calls, ["GET /api/v1/bootstrap/"]);
+    });
+
+    it("fails the Job (to be retried) when the bootstrap task fails or errs", async function () {
+      this.timeout(30_000);
+      for (const end of ["FAILURE", "ERRORED"]) {
+        const r = await bootstrap({ bootstrap: false, state: null, id: null }, [end]);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, new RegExp(`bootstrap task t1: ${end}`));
+      }
     });
   });
 });

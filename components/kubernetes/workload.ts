@@ -286,6 +286,8 @@ export interface PodArgs {
   terminationGracePeriodSeconds?: number;
   /** Labels added to the pods (beyond the `app.kubernetes.io/*` ones). */
   podLabels?: Record<string, string>;
+  /** Annotations of the pods: a change rolls them (e.g. a digest of credentials read only at start). */
+  podAnnotations?: Record<string, pulumi.Input<string>>;
   /** Inbound traffic allowed to these pods (NetworkPolicy `<name>-ingress`). */
   allowFrom?: TrafficRuleArgs[];
   /** Outbound traffic allowed from these pods (NetworkPolicy `<name>-egress`). */
@@ -583,7 +585,7 @@ export function renderPod(
   if (args.allowTo?.length) {
     networkPolicy(`${name}-egress`, { policyName: `${name}-egress`, namespace: args.namespace, podLabels: selector, egress: args.allowTo, labels }, childOpts());
   }
-  return { selector, labels, template: { metadata: { labels: { ...labels, ...(args.podLabels ?? {}) } }, spec }, exclusiveVolumes, claimTemplates, childOpts };
+  return { selector, labels, template: { metadata: { labels: { ...labels, ...(args.podLabels ?? {}) }, annotations: args.podAnnotations }, spec }, exclusiveVolumes, claimTemplates, childOpts };
 }
 
 /**

@@ -29,7 +29,7 @@ import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { Task } from "../../kubernetes/task";
 import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, rolloutOf, SchedulingArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
-import { sslibKey } from "./keyid";
+import { publicKeyPem, sslibKey } from "./keyid";
 import { metadataNginxConf } from "./web";
 
 export const RSTUF_TOPOLOGIES = ["single", "external-db", "ha"];
@@ -128,9 +128,14 @@ export interface RepositoryServiceTufArgs {
   onlineKeyPem?: pulumi.Input<string>;
   /** An AWS KMS signing key instead (the ceremony then names `awskms:<arn>`). */
   onlineKeyAwsKmsArn?: string;
+  /**
+   * During a rotation: the online key root still names (unencrypted PEM, secret).
+   * Its file stays beside the new key's until root names the new one (docs/rstuf.md).
+   */
+  previousOnlineKeyPem?: pulumi.Input<string>;
   /** `RSTUF_LOCK_TIMEOUT` seconds. @default 500 */
   lockTimeout?: number;
-  /** @default "INFO" */
+  /** The API's log level (the worker's is fixed by its image). @default "INFO" */
   logLevel?: string;
   /** PostgreSQL (its database and role exist). */
   database: DataEndpoint;
@@ -251,7 +256,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       if (args.onlineKeyPem !== undefined) {
         onlinePem = pulumi.secret(args.onlineKeyPem);
         // The public half is public: unwrapped so the id and key reach the outputs in clear.
-        publicPem = pulumi.unsecret(onlinePem.apply((pem) => sslibPublicPem(pem)));
+        publicPem = pulumi.unsecret(onlinePem.apply(publicKeyPem));
       } else {
         const key = new tls.PrivateKey(`${name}-online-key`, { algorithm: "ED25519" }, { parent: this, protect: production });
         onlinePem = pulumi.secret(key.privateKeyPemPkcs8);
@@ -263,6 +268,10 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     this.onlinePublicKey = publicPem ? publicPem.apply((p): string | undefined => p) : pulumi.output(undefined);
     this.onlineKeyUri = keyId ? keyId.apply((k) => `fn:${k}`) : pulumi.output(`awskms:${args.onlineKeyAwsKmsArn}`);
     // One file named after the key id: the worker opens $RSTUF_ONLINE_KEY_DIR/<keyid> (signer.py FileNameSigner).
+    // During a rotation the previous key's file stays beside it: root names the old key until the
+    // update, and the update task signs with the new one at once (worker repository.py, update).
+    const previousPem = args.previousOnlineKeyPem !== undefined ? pulumi.secret(args.previousOnlineKeyPem) : undefined;
+    const previousId = previousPem ? pulumi.unsecret(previousPem.apply((p) => sslibKey(p).keyid)) : undefined;
     const keySecret =
       onlinePem && keyId
         ? new k8s.core.v1.Secret(
@@ -270,7 +279,11 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
             {
               metadata: { name: `${name}-online-key`, namespace, labels: labelsOf("online-key") },
               type: "Opaque",
-              stringData: pulumi.secret(pulumi.all([keyId, onlinePem]).apply(([id, pem]) => ({ [id]: pem }))),
+              stringData: pulumi.secret(
+                pulumi
+                  .all([keyId, onlinePem, previousId ?? "", previousPem ?? ""])
+                  .apply(([id, pem, oldId, oldPem]): Record<string, string> => (oldId && oldId !== id ? { [oldId]: oldPem, [id]: pem } : { [id]: pem })),
+              ),
             },
             child,
           )
@@ -282,6 +295,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     // --- S3 and KMS: the worker's signer and its S3 client take static keys only (worker issue 783:
     // its signer's isolated env drops Pod Identity's variables), so a dedicated IAM user may do exactly this.
     let awsSecret: k8s.core.v1.Secret | undefined;
+    let awsKeyDigest: pulumi.Output<string> | undefined;
     if (s3 || args.onlineKeyAwsKmsArn) {
       const statements: PolicyStatement[] = [
         ...(s3
@@ -315,6 +329,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       new aws.iam.UserPolicy(`${name}-worker`, { user: user.name, policy: policyDocument(statements) }, child);
       const accessKey = new aws.iam.AccessKey(`${name}-worker`, { user: user.name }, child);
       this.workerUserName = user.name;
+      awsKeyDigest = accessKey.id.apply((id) => crypto.createHash("sha256").update(id).digest("hex").slice(0, 16));
       awsSecret = new k8s.core.v1.Secret(
         `${name}-aws`,
         {
@@ -331,7 +346,6 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       { name: "RSTUF_BROKER_SERVER", value: pulumi.interpolate`redis://${cache.host}:${cache.port}` },
       { name: "RSTUF_REDIS_SERVER", value: pulumi.interpolate`redis://${cache.host}` },
       { name: "RSTUF_REDIS_SERVER_PORT", value: pulumi.output(cache.port).apply(String) },
-      { name: "RSTUF_LOG_LEVEL", value: args.logLevel ?? "INFO" },
     ];
     // PostgreSQL: the scheme is required; the URL's query string is dropped, so TLS goes through libpq's PGSSLMODE.
     const dbEnv: EnvVarArgs[] = [
@@ -464,7 +478,12 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
 
     // --- The workers.
     const workerResources = withDefaults(args.worker?.resources, DEFAULT_RESOURCES.worker);
+    // Started once: a Celery ping of the pod's own node over the broker (the chart's probe). Each ping is a
+    // new Python process that imports the app (pandas among it) and leaves a reply binding in Redis, so it
+    // is the startup probe only.
     const ping = ["sh", "-c", "celery -A app inspect ping -d rstuf@$RSTUF_WORKER_ID --timeout 10"];
+    // Alive: both Celery programs of supervisor.conf (signing, and the jobs with beat) are running.
+    const alive = ["python3", "-c", WORKER_ALIVE];
     const worker = new Workload(
       `${name}-worker`,
       {
@@ -472,11 +491,17 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
         component: "worker",
         version: workerVersion,
         replicas: workers,
-        // A worker finishes the metadata write it holds the lock for.
-        terminationGracePeriodSeconds: 120,
+        // supervisord stops Celery warmly (stopwaitsecs 300 in the image's supervisor.conf): a worker
+        // finishes the task it holds the metadata lock for.
+        terminationGracePeriodSeconds: 330,
+        // The IAM user's key is read at start: a new key rolls the workers before the old one is deleted.
+        podAnnotations: awsKeyDigest ? { "trust-services.io/aws-access-key": awsKeyDigest } : undefined,
         container: {
           name: "worker",
           image: workerImage,
+          // The image's entrypoint, but supervisord as PID 1 (`exec`): bash as PID 1 ignores the SIGTERM of a
+          // pod deletion, and the worker would be killed mid-write after the grace period.
+          command: ["bash", "-c", "alembic upgrade head && exec supervisord -c \"$DATA_DIR/supervisor.conf\""],
           env: [
             ...redisEnv,
             ...dbEnv,
@@ -492,11 +517,10 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
           ],
           envFromSecrets: awsSecret ? [awsSecret.metadata.name] : undefined,
           probes: {
-            // Celery answers a ping over the broker once the worker consumes its queue (the chart's probe).
+            // Ready once its node answers on the broker: a rollout in ha replaces the next worker only then.
+            // No readiness probe after that: the worker serves no Service (nginx beside it has its own).
             startup: { command: ping, periodSeconds: 15, timeoutSeconds: 20, failureThreshold: 40 },
-            liveness: { command: ping, periodSeconds: 60, timeoutSeconds: 20, failureThreshold: 3 },
-            // Ready (for rollouts: ha replaces one worker at a time) once it answers on the broker.
-            readiness: { command: ping, periodSeconds: 30, timeoutSeconds: 20, failureThreshold: 2 },
+            liveness: { command: alive, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
           },
           resources: workerResources,
           mounts: [
@@ -591,7 +615,12 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       image: apiImage,
       command: ["uvicorn", "app:rstuf_app", "--host", "0.0.0.0", "--port", String(RSTUF_PORTS.api)],
       workingDir: "/opt/repository-service-tuf-api",
-      env: [...redisEnv, ...(disabled.length ? [{ name: "RSTUF_DISABLE_ENDPOINTS", value: disabled.join(":") }] : [])],
+      env: [
+        ...redisEnv,
+        // Read by the API only: the worker's logging is fixed in its app.py.
+        { name: "RSTUF_LOG_LEVEL", value: args.logLevel ?? "INFO" },
+        ...(disabled.length ? [{ name: "RSTUF_DISABLE_ENDPOINTS", value: disabled.join(":") }] : []),
+      ],
       ports: [{ name: "http", port: RSTUF_PORTS.api }],
       probes: {
         // The API has no health route: `/` is its static docs page (alive), and a task lookup reads
@@ -708,21 +737,40 @@ export function cpuCount(quantity: string): number {
   return Math.max(1, Math.ceil(cpus));
 }
 
-/** The PEM public key of a PEM private key (SubjectPublicKeyInfo). */
-function sslibPublicPem(privatePem: string): string {
-  return String(crypto.createPublicKey(crypto.createPrivateKey(privatePem)).export({ type: "spki", format: "pem" }));
-}
+/**
+ * The worker's liveness check (python3 -c): both Celery programs that supervisord
+ * keeps (supervisor.conf: `-Q metadata_repository`, and `-B -Q rstuf_internals`)
+ * have a process. Reads /proc only: no import of the app, no broker traffic.
+ */
+export const WORKER_ALIVE = String.raw`import os, sys
+found = set()
+for p in os.listdir("/proc"):
+    if not p.isdigit():
+        continue
+    try:
+        args = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+    except OSError:
+        continue
+    if any(a.endswith(b"celery") for a in args):
+        found.update(a for a in args if a in (b"metadata_repository", b"rstuf_internals"))
+sys.exit(0 if len(found) == 2 else 1)
+`;
 
 /**
- * The bootstrap Job's script (Python's standard library, in the API image):
- * GET /api/v1/bootstrap/ until the API answers; if the repository is
- * bootstrapped or a bootstrap is under way, exit 0; else POST the payload and
- * follow its task to SUCCESS (exit 0) or a failure (exit 1, the Job retries,
- * and a retry finds the lock released by the API).
+ * The bootstrap Job's script (Python's standard library, in the API image).
+ * GET /api/v1/bootstrap/ until the API answers, then by state (API bootstrap_state):
+ * - finished: nothing to do;
+ * - `signing`: the bootstrap waits for root signatures (`rstuf admin metadata sign`): nothing to send;
+ * - `pre`: a bootstrap is under way: follow its task;
+ * - none: POST the payload (a 404 means another sender won: read the state again), and follow the task;
+ * - anything else (`unknown`): fail, saying so.
+ * Following a task ends with SUCCESS (exit 0), or FAILURE / ERRORED (exit 1: the Job is retried,
+ * and a stale `pre` lock shows up in the Job's log). Network errors are retried.
  */
 export const BOOTSTRAP_SCRIPT = `import json, os, sys, time, urllib.error, urllib.request
 
 API = os.environ["RSTUF_API"].rstrip("/")
+FAILED = ("FAILURE", "ERRORED", "REVOKED", "REJECTED")
 
 
 def call(method, path, body=None):
@@ -731,38 +779,66 @@ def call(method, path, body=None):
         return json.load(r)
 
 
-def main():
+def retrying(method, path):
     for attempt in range(120):
         try:
-            state = call("GET", "/api/v1/bootstrap/")["data"]
-            break
-        except (urllib.error.URLError, OSError) as e:
+            return call(method, path)
+        except urllib.error.HTTPError as e:
+            if e.code < 500:
+                raise
             print("waiting for the API:", e, flush=True)
             time.sleep(5)
-    else:
-        sys.exit("the API did not answer")
-    if state.get("bootstrap") is True or str(state.get("state") or "").startswith(("pre", "signing")):
-        print("already bootstrapped or bootstrapping (state %s): nothing to do" % state.get("state"), flush=True)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            print("waiting for the API:", e, flush=True)
+            time.sleep(5)
+    sys.exit("the API did not answer")
+
+
+def follow(task_id):
+    print("following bootstrap task", task_id, flush=True)
+    while True:
+        task = retrying("GET", "/api/v1/task/?task_id=" + task_id)["data"]
+        state = task.get("state")
+        if state == "SUCCESS":
+            print("bootstrap finished", flush=True)
+            return
+        if state in FAILED:
+            sys.exit("bootstrap task %s: %s %s" % (task_id, state, json.dumps(task.get("result"))))
+        time.sleep(3)
+
+
+def settle(state):
+    """True when there is nothing to send; follows a bootstrap under way."""
+    if state.get("bootstrap") is True:
+        print("the repository is bootstrapped (task %s): nothing to do" % state.get("id"), flush=True)
+        return True
+    phase = state.get("state")
+    if phase == "signing":
+        print("the bootstrap waits for root signatures (rstuf admin metadata sign): nothing to send", flush=True)
+        return True
+    if phase == "pre":
+        follow(state.get("id"))
+        return True
+    if phase is not None:
+        sys.exit("unexpected bootstrap state %r: look at the BOOTSTRAP setting in Redis before retrying" % phase)
+    return False
+
+
+def main():
+    if settle(retrying("GET", "/api/v1/bootstrap/")["data"]):
         return
     with open(os.environ["PAYLOAD"], "rb") as f:
         payload = f.read()
     try:
         task_id = call("POST", "/api/v1/bootstrap/", payload)["data"]["task_id"]
     except urllib.error.HTTPError as e:
-        if e.code == 404:
-            print("the API says the repository has metadata:", e.read().decode(), flush=True)
-            return
-        raise
-    print("bootstrap task", task_id, flush=True)
-    while True:
-        task = call("GET", "/api/v1/task/?task_id=" + task_id)["data"]
-        s = task.get("state")
-        if s == "SUCCESS":
-            print("bootstrap finished", flush=True)
-            return
-        if s in ("FAILURE", "ERRORED", "REVOKED", "REJECTED"):
-            sys.exit("bootstrap failed: %s %s" % (s, json.dumps(task.get("result"))))
-        time.sleep(3)
+        if e.code != 404:
+            raise
+        print("the API says the repository has metadata:", e.read().decode(), flush=True)
+        if not settle(retrying("GET", "/api/v1/bootstrap/")["data"]):
+            sys.exit("the API refused the bootstrap but reports no bootstrap")
+        return
+    follow(task_id)
 
 
 main()
@@ -777,7 +853,11 @@ function checkArgs(name: string, args: RepositoryServiceTufArgs): Record<string,
   if (args.onlineKeyPem !== undefined && args.onlineKeyAwsKmsArn !== undefined) fail("onlineKeyAwsKmsArn", args.onlineKeyAwsKmsArn, "not with onlineKeyPem");
   if (args.cache.tls) fail("cache.tls", true, "false: RSTUF's Redis URL is redis://<host> only (repository-service-tuf-api#91)");
   if (args.cache.password !== undefined) fail("cache.password", "(set)", "none: RSTUF cannot send Redis AUTH (repository-service-tuf-worker#709)");
+  // The worker's lock client connects to redis://<host> on the default port whatever RSTUF_REDIS_SERVER_PORT says (worker repository.py).
+  if (args.cache.port !== undefined && typeof args.cache.port === "number" && args.cache.port !== 6379) fail("cache.port", args.cache.port, "6379: the worker's metadata lock ignores RSTUF_REDIS_SERVER_PORT");
+  if (args.previousOnlineKeyPem !== undefined && args.onlineKeyAwsKmsArn !== undefined) fail("previousOnlineKeyPem", "(set)", "only with a PEM online key");
   const workers = args.worker?.replicas ?? (ha ? 2 : 1);
+  if (args.localStorage && !args.localStorage.readWriteMany && (args.web?.replicas ?? 1) > 1) fail("web.replicas", args.web?.replicas, "1 with a ReadWriteOnce volume (nginx runs in the worker's pod)");
   if (args.localStorage && !args.localStorage.readWriteMany && workers > 1) fail("worker.replicas", workers, "1 with a ReadWriteOnce volume; set localStorage.readWriteMany or use s3Storage");
   if (ha) {
     for (const role of ["api", "worker", "web"] as const) {

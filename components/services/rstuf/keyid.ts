@@ -60,9 +60,20 @@ export function sslibKey(pem: string): SslibKey {
   return { ...dict, keyid: crypto.createHash("sha256").update(canonicalize(dict), "utf8").digest("hex") };
 }
 
-/** The PEM SubjectPublicKeyInfo as pyca/cryptography writes it: 64-column base64, a final newline. */
+/**
+ * The PEM SubjectPublicKeyInfo as pyca/cryptography writes it: 64-column base64, a final
+ * newline, and an EC point uncompressed. OpenSSL keeps a compressed point as it was read,
+ * so an EC key goes through its JWK form (x and y) first.
+ */
 function spkiPem(key: crypto.KeyObject): string {
-  return String(key.export({ type: "spki", format: "pem" }));
+  const k = key.asymmetricKeyType === "ec" ? crypto.createPublicKey({ key: key.export({ format: "jwk" }), format: "jwk" }) : key;
+  return String(k.export({ type: "spki", format: "pem" }));
+}
+
+/** The public key (PEM SubjectPublicKeyInfo, EC points uncompressed) of a PEM private or public key. */
+export function publicKeyPem(pem: string): string {
+  const key = pem.includes("PRIVATE KEY") ? crypto.createPublicKey(crypto.createPrivateKey(pem)) : crypto.createPublicKey(pem);
+  return spkiPem(key);
 }
 
 /** What the worker reads from `$RSTUF_ONLINE_KEY_DIR/<keyid>`: an unencrypted PEM private key. */

@@ -8,7 +8,9 @@
  * - Unversioned metadata (`timestamp.json`, and any other unversioned file)
  *   changes on every bump (every five minutes, and on every publication):
  *   `Cache-Control: no-cache`, and never served from nginx's cache, so a client
- *   always gets the timestamp the worker wrote last.
+ *   gets the timestamp the worker wrote last (on a volume the worker rewrites
+ *   the file in place, so a read may meet a write: the TUF client then refuses
+ *   the partial file and retries, an upstream limit, worker local.py `put`).
  * - Nothing else is served: no listing, no other methods than GET and HEAD.
  *
  * The same file serves a volume (`root`) or proxies the S3 gateway beside it
@@ -43,7 +45,9 @@ export function metadataNginxConf(a: MetadataNginxArgs): string {
   const source = (cache: boolean) =>
     proxied
       ? [
-          `proxy_pass ${a.upstream};`,
+          // The normalised path ($uri: `//1.root.json` is `/1.root.json`), not the raw request line the
+          // S3 gateway would turn into a key with a leading slash.
+          `proxy_pass ${a.upstream}$uri;`,
           "proxy_http_version 1.1;",
           'proxy_set_header Connection "";',
           // Only the origin's body and validators: no S3 headers reach the client.
