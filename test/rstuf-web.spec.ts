@@ -152,6 +152,14 @@ describe("RSTUF metadata web server (nginx + tuf-js)", function () {
       assert.strictEqual(again.headers.get("x-amz-server-side-encryption"), null);
       assert.match(again.headers.get("cache-control") ?? "", /immutable/);
       assert.strictEqual(hits.get("1.root.json"), count, "the second read came from nginx's cache");
+      // A base URL with a trailing slash (`<base>//1.root.json`) still names the object, not "/1.root.json".
+      repo.publish();
+      const fresh = `${repo.snapshotFiles().pop()}`;
+      const doubled = await fetch(`${base}//${fresh}`);
+      assert.strictEqual(doubled.status, 200);
+      await doubled.arrayBuffer();
+      assert.strictEqual(hits.get(fresh), 1, `the gateway was asked for ${fresh}`);
+      assert.strictEqual(hits.get(`/${fresh}`), undefined, "never for a key with a leading slash");
       // A root that does not exist yet is asked of S3 each time: once written, clients see it.
       const probes = hits.get("99.root.json") ?? 0;
       assert.strictEqual((await fetch(`${base}/99.root.json`)).status, 404);

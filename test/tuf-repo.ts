@@ -84,6 +84,11 @@ export class TestRepository {
     return this.timestampVersion;
   }
 
+  /** The snapshot files written so far, oldest first. */
+  snapshotFiles(): string[] {
+    return Array.from({ length: this.snapshotVersion }, (_, i) => `${i + 1}.snapshot.json`);
+  }
+
   private write(name: string, md: Metadata<any>): void {
     fs.writeFileSync(path.join(this.dir, name), JSON.stringify(md.toJSON()));
     fs.chmodSync(path.join(this.dir, name), 0o644);
