@@ -12,6 +12,7 @@ import { BackupPlan } from "../components/aws/backup";
 import { EksCluster, kubernetesProvider } from "../components/aws/cluster";
 import { Database } from "../components/aws/database";
 import { EncryptedBucket, LogBucket } from "../components/aws/bucket";
+import { rdsCaBundle } from "../components/aws/rds-ca";
 import { DnsValidatedCertificate } from "../components/aws/certificate";
 import { LoadBalancerController } from "../components/aws/load-balancer-controller";
 import { EndpointClassArgs } from "../components/kubernetes/endpoint";
@@ -390,7 +391,7 @@ function fulfilNeeds(
         const inst = platform.sharedDatabases[c.shared];
         data.endpoints[n.key] = n.superuser
           ? // The service creates its own databases and roles: it holds the master credentials (README "Documented exceptions").
-            { ...databaseEndpoint(n, inst, vpcCidrs), location: "managed" }
+            { ...databaseEndpoint(n, inst, vpcCidrs, s.region!), location: "managed" }
           : new DatabaseGrant(
               `${n.service}-grant`,
               {
@@ -408,6 +409,8 @@ function fulfilNeeds(
               },
               { ...k8sOpts, instance: inst },
             ).endpoint;
+        // A role on a shared RDS instance: the same server certificate as the instance's.
+        if (!n.superuser) data.endpoints[n.key] = { ...data.endpoints[n.key], caCertificate: rdsCaBundle(s.region!) };
       } else {
         const create = c.create!;
         const db = new Database(resourceName, {
@@ -424,7 +427,7 @@ function fulfilNeeds(
           production,
           tags: serviceTags,
         });
-        data.endpoints[n.key] = databaseEndpoint(n, db, vpcCidrs);
+        data.endpoints[n.key] = databaseEndpoint(n, db, vpcCidrs, s.region!);
       }
       continue;
     }
@@ -476,8 +479,11 @@ function fulfilNeeds(
   }
 }
 
-/** The endpoint of an RDS instance: its master role (the instance is the service's alone, or the service needs it). */
-function databaseEndpoint(n: DatabaseNeed, db: Database, cidrs: string[] | undefined): DataEndpoint {
+/**
+ * The endpoint of an RDS instance: its master role (the instance is the service's alone, or the
+ * service needs it), and the region's RDS root CAs, so clients can verify the server.
+ */
+function databaseEndpoint(n: DatabaseNeed, db: Database, cidrs: string[] | undefined, region: string): DataEndpoint {
   return {
     engine: n.engine,
     host: db.address,
@@ -486,6 +492,7 @@ function databaseEndpoint(n: DatabaseNeed, db: Database, cidrs: string[] | undef
     user: db.username,
     password: db.password,
     tls: true,
+    caCertificate: rdsCaBundle(region),
     location: "managed",
     cidrs,
   };

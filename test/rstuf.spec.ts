@@ -202,10 +202,21 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
     it("is valid against the Kubernetes schema and passes the policy suite", () => valid(run));
 
-    it("connects to RDS with TLS required (PGSSLMODE) and keepalives, to ElastiCache without TLS, with the reason tagged", () => {
+    it("connects to RDS verifying its certificate against the region's RDS root CAs (PGSSLMODE), with keepalives; to ElastiCache without TLS, the reason tagged", () => {
       const e = env(containerOf(deployment(run, "rstuf-worker"), "worker"));
       checkDatabaseEnv(e, /rstuf-db[^:/]*\.rds\.amazonaws\.com/);
-      assert.equal(e.PGSSLMODE, "require");
+      assert.equal(e.PGSSLMODE, "verify-full");
+      assert.equal(e.PGSSLROOTCERT, "/run/secrets/database/ca.crt");
+      // openssl reads the bundle: eu-west-1's three RDS root CAs, valid for decades.
+      const bundle = obj(run.get("kubernetes:core/v1:Secret", "rstuf-database")).stringData["ca.crt"];
+      const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "ts-rdsca-")), "ca.crt");
+      fs.writeFileSync(file, bundle);
+      const r = spawnSync("sh", ["-c", `openssl crl2pkcs7 -nocrl -certfile "${file}" | openssl pkcs7 -print_certs -noout`], { encoding: "utf8" });
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      assert.equal(r.status, 0, r.stderr);
+      const subjects = r.stdout.split("\n").filter((l) => l.startsWith("subject="));
+      assert.equal(subjects.length, 3);
+      for (const sub of subjects) assert.match(sub, /CN *= *Amazon RDS eu-west-1 Root CA (RSA2048|RSA4096|ECC384) G1/);
       assert.equal(e.RSTUF_DB_KEEPALIVE, "true");
       assert.match(e.RSTUF_REDIS_SERVER, /^redis:\/\/[^:/]+\.cache\.amazonaws\.com$/);
       const group = obj(run.get("aws:elasticache/replicationGroup:ReplicationGroup", "rstuf-cache-redis"));

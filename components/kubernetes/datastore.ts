@@ -58,6 +58,8 @@ export interface CredentialsSecretArgs {
   passwordKey?: string;
   /** Key of the CA certificate (PEM), when the endpoint has one. @default "ca.crt" */
   caKey?: string;
+  /** Put the endpoint's CA in (a consumer that reads every key as an environment variable says false). @default true */
+  ca?: boolean;
   /** Further entries made from the endpoint by the consumer (a DSN, a properties file), secret. */
   extra?: Record<string, pulumi.Input<string>>;
 }
@@ -70,7 +72,7 @@ export interface CredentialsSecretArgs {
 export function credentialsSecret(name: string, e: DataEndpoint, args: CredentialsSecretArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
   const data: Record<string, pulumi.Input<string>> = { ...(args.extra ?? {}) };
   if (e.password !== undefined) data[args.passwordKey ?? "password"] = pulumi.secret(e.password);
-  if (e.caCertificate !== undefined) data[args.caKey ?? "ca.crt"] = e.caCertificate;
+  if (e.caCertificate !== undefined && args.ca !== false) data[args.caKey ?? "ca.crt"] = e.caCertificate;
   return new k8s.core.v1.Secret(name, { metadata: { name, namespace: args.namespace, labels: args.labels }, type: "Opaque", stringData: data }, opts);
 }
 

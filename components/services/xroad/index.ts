@@ -327,6 +327,8 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
           namespace,
           labels: identityLabels("credentials"),
           passwordKey: "XROAD_DB_PWD",
+          // Every key becomes an environment variable (envFrom); the entrypoint reads no CA.
+          ca: false,
           extra: otherSuperuser
             ? { "xroad.properties": pulumi.secret(pulumi.interpolate`postgres.connection.user = ${dbUser}\npostgres.connection.password = ${password}\n`) }
             : {},
