@@ -503,7 +503,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
       fs.writeFileSync(path.join(dir, "bootstrap.py"), BOOTSTRAP_SCRIPT);
       fs.writeFileSync(path.join(dir, "payload.json"), '{"settings":{},"metadata":{"root":{}}}');
       const { spawn } = await import("child_process");
-      const p = spawn(PYTHON, [path.join(dir, "bootstrap.py")], { env: { RSTUF_API: `http://127.0.0.1:${port}`, PAYLOAD: path.join(dir, "payload.json") } });
+      const p = spawn(PYTHON, [path.join(dir, "bootstrap.py")], { env: { RSTUF_API: `http://127.0.0.1:${port}`, PAYLOAD: path.join(dir, "payload.json"), POLL_SECONDS: "0.05", RETRY_SECONDS: "0.05" } });
       let stderr = "";
       let stdout = "";
       p.stderr.on("data", (d) => (stderr += d));

@@ -771,6 +771,8 @@ export const BOOTSTRAP_SCRIPT = `import json, os, sys, time, urllib.error, urlli
 
 API = os.environ["RSTUF_API"].rstrip("/")
 FAILED = ("FAILURE", "ERRORED", "REVOKED", "REJECTED")
+POLL = float(os.environ.get("POLL_SECONDS", "3"))
+RETRY = float(os.environ.get("RETRY_SECONDS", "5"))
 
 
 def call(method, path, body=None):
@@ -787,10 +789,10 @@ def retrying(method, path):
             if e.code < 500:
                 raise
             print("waiting for the API:", e, flush=True)
-            time.sleep(5)
+            time.sleep(RETRY)
         except (urllib.error.URLError, OSError, ValueError) as e:
             print("waiting for the API:", e, flush=True)
-            time.sleep(5)
+            time.sleep(RETRY)
     sys.exit("the API did not answer")
 
 
@@ -804,7 +806,7 @@ def follow(task_id):
             return
         if state in FAILED:
             sys.exit("bootstrap task %s: %s %s" % (task_id, state, json.dumps(task.get("result"))))
-        time.sleep(3)
+        time.sleep(POLL)
 
 
 def settle(state):
