@@ -64,4 +64,8 @@ function main(): number {
   return 0;
 }
 
-if (require.main === module) process.exit(main());
+if (require.main === module) {
+  // Exit once stdout has taken the report (a pipe can otherwise be cut short).
+  const code = main();
+  process.stdout.write("", () => process.exit(code));
+}

@@ -131,12 +131,17 @@ async function main(): Promise<number> {
   return findings.length > 0 ? 3 : 0;
 }
 
+/**
+ * Exits once stdout and stderr have taken everything written: when they are pipes,
+ * `process.exit` right after a write can cut the output (seen under load).
+ */
+function exitAfterFlush(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  main().then(exitAfterFlush, (e) => {
+    console.error(e);
+    exitAfterFlush(1);
+  });
 }
