@@ -407,6 +407,14 @@ describe("RSTUF (Repository Service for TUF)", () => {
       jobs.kill("SIGKILL");
       await new Promise((r) => jobs.once("exit", r));
       assert.equal(check(), 1, "the jobs program (beat) is gone");
+      // The title Celery sets with setproctitle (not in the v1.0.2 image, but a later one may have it).
+      const titled = spawn(PYTHON, ["-c", "import time; time.sleep(60)", "[celeryd: rstuf_jobs@w:MainProcess] -active- (worker -B -l info -Q rstuf_internals -n rstuf_jobs@w)"]);
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(check(), 0, "a titled jobs program");
+      } finally {
+        titled.kill("SIGKILL");
+      }
     } finally {
       signing.kill("SIGKILL");
       jobs.kill("SIGKILL");

@@ -740,19 +740,22 @@ export function cpuCount(quantity: string): number {
 /**
  * The worker's liveness check (python3 -c): both Celery programs that supervisord
  * keeps (supervisor.conf: `-Q metadata_repository`, and `-B -Q rstuf_internals`)
- * have a process. Reads /proc only: no import of the app, no broker traffic.
+ * have a process (their command lines, or the titles Celery gives them when
+ * setproctitle is installed: "[celeryd: …] (worker … -Q metadata_repository …)").
+ * Reads /proc only: no import of the app, no broker traffic.
  */
 export const WORKER_ALIVE = String.raw`import os, sys
+me = str(os.getpid())
 found = set()
 for p in os.listdir("/proc"):
-    if not p.isdigit():
+    if not p.isdigit() or p == me:
         continue
     try:
-        args = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+        cmd = open("/proc/%s/cmdline" % p, "rb").read().replace(b"\0", b" ")
     except OSError:
         continue
-    if any(a.endswith(b"celery") for a in args):
-        found.update(a for a in args if a in (b"metadata_repository", b"rstuf_internals"))
+    if b"celery" in cmd:
+        found.update(q for q in (b"metadata_repository", b"rstuf_internals") if q in cmd)
 sys.exit(0 if len(found) == 2 else 1)
 `;
 
