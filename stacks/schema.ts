@@ -147,6 +147,8 @@ export function databaseBlock(defaults: {
   user: string;
   /** The service runs its single-topology database in the cluster (X-Road keeps it in its own container). */
   inCluster: boolean;
+  /** What a given password may hold, when the service cannot take every character (the rule says why). */
+  givenPassword?: { pattern: RegExp; rule: string };
 }) {
   const block = z.strictObject({
     create: rdsCreate(defaults).optional().describe("Create an RDS instance for this service alone."),
@@ -155,7 +157,10 @@ export function databaseBlock(defaults: {
         host: z.string().min(1).describe("Database host name."),
         port: z.number().int().min(1).max(65535).default(defaults.port).describe("Database port."),
         user: z.string().min(1).default(defaults.user).describe("User the service connects as (for X-Road: a superuser)."),
-        password: secretString.describe("Its password; set with `pulumi config set --path --secret`."),
+        password: (defaults.givenPassword
+          ? z.string().regex(defaults.givenPassword.pattern, { message: defaults.givenPassword.rule }).pipe(secretString)
+          : secretString
+        ).describe("Its password; set with `pulumi config set --path --secret`."),
         database: z.string().regex(SQL_IDENTIFIER, { message: SQL_IDENTIFIER_RULE }).optional().describe("Database name (default: the service's)."),
         tls: z.boolean().default(true).describe("The server takes TLS connections."),
         cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the database's address lies (egress NetworkPolicy)."),

@@ -69,7 +69,7 @@ export const rstufBlock = z.strictObject({
       privateKey: onlinePrivateKey.optional().describe(`Your online key (${ONLINE_KEY_TYPES}), unencrypted PEM; set with \`pulumi config set --path --secret\`. Default: an Ed25519 key generated and kept in the stack's state.`),
       previousPrivateKey: onlinePrivateKey
         .optional()
-        .describe("During a rotation: the online key root still names (unencrypted PEM, secret). Its file stays beside the new key's until `rstuf admin metadata update` has put the new one in root (docs/rstuf.md)."),
+        .describe("During a rotation: the online key root still names (unencrypted PEM, secret). Its file stays beside the new key's, or beside a new KMS key, until `rstuf admin metadata update` has put the new one in root (docs/rstuf.md)."),
       awsKmsKeyArn: z
         .string()
         .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { message: "a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>" })
@@ -87,6 +87,9 @@ export const rstufBlock = z.strictObject({
     port: 5432,
     user: "rstuf",
     inCluster: true,
+    // The migration renders the URL (percent-encoding reserved characters) into alembic's ConfigParser,
+    // which refuses any `%` it cannot interpolate (worker alembic/env.py): unreserved characters only.
+    givenPassword: { pattern: /^[A-Za-z0-9._~-]+$/, rule: "letters, digits and . _ ~ - only: the worker's migration passes the password through alembic's config parser, which refuses the % its URL encoding makes of any other character" },
   })
     .prefault({})
     .describe("PostgreSQL: in the cluster (single), on RDS (external-db, ha) unless `given` or `shared`."),
@@ -224,8 +227,7 @@ export function checkRstuf(r: RstufSettings, root: RootView, canUseS3: boolean, 
     if (workers > 1 && !shared) issue(["storage", "backend"], "local storage with several workers needs a ReadWriteMany class: set cluster.existing.storageClasses.shared or rstuf.storage.storageClass, or use s3");
   }
   if (r.cache.given && r.cache.given.port !== 6379) issue(["cache", "given", "port"], "6379: the worker's metadata lock connects to redis://<host> on the default port, whatever RSTUF_REDIS_SERVER_PORT says (worker repository.py)");
-  if (r.onlineKey.previousPrivateKey !== undefined && r.onlineKey.awsKmsKeyArn !== undefined) issue(["onlineKey", "previousPrivateKey"], "only with a PEM online key");
-  if (backend === "local" && workers === 1 && topo !== "ha" && (r.web.replicas ?? 1) > 1) issue(["web", "replicas"], "1 with a ReadWriteOnce volume: nginx runs in the worker's pod; use s3 or a ReadWriteMany class for several");
+  if (backend === "local" && workers === 1 && topo !== "ha" && (r.web.replicas ?? 1) > 1) issue(["web", "replicas"], "1 with a ReadWriteOnce volume (one worker): nginx runs in the worker's pod; use s3, or 2 or more workers on a ReadWriteMany class");
   if (r.cache.given?.tls) issue(["cache", "given", "tls"], "false: RSTUF reaches Redis only as redis://<host>, without TLS (repository-service-tuf-api#91)");
   if (r.cache.given?.password !== undefined) issue(["cache", "given", "password"], "none: RSTUF cannot send Redis AUTH (repository-service-tuf-worker#709)");
   if (r.exposure.api === "public" && !root.endpoints) issue(["exposure", "api"], "public needs trust-services:endpoints (an HTTPS endpoint); without it the API stays in the cluster");

@@ -50,7 +50,7 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["a Redis port RSTUF's lock ignores", { ...REGION, "trust-services:topology": "external-db", "trust-services:rstuf": { cache: { given: { host: "redis.internal", port: 6380, tls: false } } } }, "trust-services:rstuf.cache.given.port"],
   ["a KMS online key outside the bucket's region", { ...REGION, "trust-services:topology": "external-db", "trust-services:rstuf": { onlineKey: { awsKmsKeyArn: "arn:aws:kms:eu-central-1:123456789012:key/0b5e9e7c-4a2f-4c3e-9d1a-2f7e1c6b8a90" } } }, "trust-services:rstuf.onlineKey.awsKmsKeyArn"],
   ["two web servers on a ReadWriteOnce volume", { ...REGION, "trust-services:rstuf": { web: { replicas: 2 } } }, "trust-services:rstuf.web.replicas"],
-  ["a previous online key with KMS", { ...REGION, "trust-services:rstuf": { onlineKey: { awsKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/0b5e9e7c-4a2f-4c3e-9d1a-2f7e1c6b8a90", previousPrivateKey: { secure: "v1:x" } } } }, "trust-services:rstuf.onlineKey.previousPrivateKey"],
+  ["a given RSTUF database password alembic cannot read", { ...REGION, "trust-services:topology": "external-db", "trust-services:rstuf": { database: { given: { host: "db.internal", password: "a@b%c" } } } }, "trust-services:rstuf.database.given.password"],
   ["a typo in rstuf", { ...REGION, "trust-services:rstuf": { workers: 3 } }, "trust-services:rstuf.workers"],
   ["a typo in xroad.exposure", { ...REGION, "trust-services:xroad": { exposure: { allowedNamespace: ["a"] } } }, "trust-services:xroad.exposure.allowedNamespace"],
   ["a typo in the database block", { ...REGION, "trust-services:topology": "ha", "trust-services:xroad": { database: { created: {} } } }, "trust-services:xroad.database.created"],

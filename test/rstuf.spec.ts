@@ -15,6 +15,7 @@ import { BOOTSTRAP_SCRIPT, cpuCount, WORKER_ALIVE, RSTUF_ADMIN_ROUTERS, RSTUF_ON
 import { publicKeyPem, sslibKey } from "../components/services/rstuf/keyid";
 import * as fs from "fs";
 import { TLS_EXEMPT_TAG } from "../components/aws/cache";
+import { RDS_CA_UNKNOWN_REGIONS, rdsCaBundle } from "../components/aws/rds-ca";
 import { freePort } from "./servers";
 import { schemaErrors } from "./k8s-schema";
 import { RULES } from "./policies";
@@ -396,28 +397,40 @@ describe("RSTUF (Repository Service for TUF)", () => {
     this.timeout(20_000);
     const { spawn } = await import("child_process");
     const check = () => spawnSync(PYTHON, ["-c", WORKER_ALIVE]).status;
+    const started: Array<ReturnType<typeof spawn>> = [];
+    const sleeper = (...argv: string[]) => {
+      const p = spawn(PYTHON, ["-c", "import time; time.sleep(60)", ...argv]);
+      started.push(p);
+      return p;
+    };
+    const stop = async (p: ReturnType<typeof spawn>) => {
+      p.kill("SIGKILL");
+      if (p.exitCode === null && p.signalCode === null) await new Promise((r) => p.once("exit", r));
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 300));
     // Stand-ins with the command lines supervisor.conf gives the two programs.
-    const program = (queue: string) => spawn(PYTHON, ["-c", "import time; time.sleep(60)", "/usr/local/bin/celery", "-A", "app", "worker", "-Q", queue]);
-    assert.equal(check(), 1, "no Celery");
-    const signing = program("metadata_repository");
-    const jobs = program("rstuf_internals");
+    const program = (queue: string) => sleeper("/usr/local/bin/celery", "-A", "app", "worker", "-Q", queue);
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(check(), 1, "no Celery");
+      const signing = program("metadata_repository");
+      const jobs = program("rstuf_internals");
+      await settle();
       assert.equal(check(), 0, "both programs");
-      jobs.kill("SIGKILL");
-      await new Promise((r) => jobs.once("exit", r));
+      await stop(jobs);
       assert.equal(check(), 1, "the jobs program (beat) is gone");
-      // The title Celery sets with setproctitle (not in the v1.0.2 image, but a later one may have it).
-      const titled = spawn(PYTHON, ["-c", "import time; time.sleep(60)", "[celeryd: rstuf_jobs@w:MainProcess] -active- (worker -B -l info -Q rstuf_internals -n rstuf_jobs@w)"]);
-      try {
-        await new Promise((r) => setTimeout(r, 300));
-        assert.equal(check(), 0, "a titled jobs program");
-      } finally {
-        titled.kill("SIGKILL");
-      }
+      // The title Celery sets with setproctitle (not in the v1.0.2 image; a later one may have it).
+      const titled = sleeper("[celeryd: rstuf_jobs@w:MainProcess] -active- (worker -B -l info -Q rstuf_internals -n rstuf_jobs@w)");
+      await settle();
+      assert.equal(check(), 0, "a titled jobs program");
+      await stop(titled);
+      await stop(signing);
+      // Another copy of the check (a probe that outlived its timeout) is no Celery.
+      const copy = spawn(PYTHON, ["-c", `import time; time.sleep(60)\n${WORKER_ALIVE}`]);
+      started.push(copy);
+      await settle();
+      assert.equal(check(), 1, "a copy of the check alone");
     } finally {
-      signing.kill("SIGKILL");
-      jobs.kill("SIGKILL");
+      for (const p of started) p.kill("SIGKILL");
     }
   });
 
@@ -428,6 +441,28 @@ describe("RSTUF (Repository Service for TUF)", () => {
     const files = Object.keys(obj(run.get("kubernetes:core/v1:Secret", "rstuf-online-key")).stringData).sort();
     assert.deepEqual(files, [sslibKey(next).keyid, sslibKey(previous).keyid].sort());
     assert.equal(plain<any>(run.outputs.rstuf).onlineKeyId, sslibKey(next).keyid);
+  });
+
+  it("knows the RDS root CAs of every commercial region but the ones it lists, and falls back to require there", async () => {
+    const aws = await import("@pulumi/aws");
+    const regions = Object.values((aws as any).Region as Record<string, string>).filter((r) => !/^(cn|us-gov|us-iso[a-z]*|eu-isoe|eusc)-/.test(r));
+    const unknown = regions.filter((r) => rdsCaBundle(r) === undefined).sort();
+    assert.deepEqual(unknown, [...RDS_CA_UNKNOWN_REGIONS].sort());
+    for (const r of regions.filter((x) => !unknown.includes(x))) assert.equal((rdsCaBundle(r)!.match(/BEGIN CERTIFICATE/g) ?? []).length, 3, r);
+    const run = await runStack({ "aws:region": "mx-central-1", topology: "external-db", rstuf: {} });
+    const e = env(containerOf(deployment(run, "rstuf-worker"), "worker"));
+    assert.equal(e.PGSSLMODE, "require");
+    assert.equal(e.PGSSLROOTCERT, undefined);
+  });
+
+  it("moves from a PEM online key to KMS with the PEM file still mounted until root names the KMS key", async () => {
+    const previous = String(crypto.generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
+    const arn = "arn:aws:kms:eu-west-1:123456789012:key/0b5e9e7c-4a2f-4c3e-9d1a-2f7e1c6b8a90";
+    const run = await runStack({ ...REGION, rstuf: { onlineKey: { awsKmsKeyArn: arn, previousPrivateKey: previous } } });
+    assert.deepEqual(Object.keys(obj(run.get("kubernetes:core/v1:Secret", "rstuf-online-key")).stringData), [sslibKey(previous).keyid]);
+    const e = env(containerOf(deployment(run, "rstuf-worker"), "worker"));
+    assert.equal(e.RSTUF_ONLINE_KEY_DIR, RSTUF_ONLINE_KEY_DIR);
+    assert.equal(plain<any>(run.outputs.rstuf).onlineKeyUri, `awskms:${arn}`);
   });
 
   it("counts a CPU limit as whole CPUs for Celery's process count", () => {
@@ -453,6 +488,12 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(sslibKey(compressedPrivate).keyid, sslibKey(uncompressed).keyid);
       assert.equal(sslibKey(compressedPrivate).keyval.public, uncompressed);
       assert.equal(publicKeyPem(compressedPrivate), uncompressed);
+      // The RSTUF CLI's JJ.pub, its point compressed by openssl: still the id the CLI computed.
+      const jj = vectors.find((v) => v.path.endsWith("JJ.pub"))!;
+      const c = spawnSync("openssl", ["ec", "-pubin", "-conv_form", "compressed"], { input: jj.publicPem, encoding: "utf8" });
+      assert.equal(c.status, 0, c.stderr);
+      assert.equal(crypto.createPublicKey(c.stdout).export({ type: "spki", format: "der" }).length, 59);
+      assert.equal(sslibKey(c.stdout).keyid, jj.keyid);
       // (Not checked with this machine's python3: Debian's pyca/cryptography 38 keeps the point compressed,
       // a current one, as the CLI runs, writes it uncompressed: 48, run for upstream/rstuf.md §7.)
     });
@@ -481,7 +522,12 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
   describe("the bootstrap Job's script (python3 against a loopback API)", () => {
     /** Runs the script against an API stub answering as API v1.0.1 does; returns its exit code and the requests it made. */
-    async function bootstrap(state: Record<string, unknown>, taskStates: Array<string | number>): Promise<{ status: number | null; calls: string[]; body?: string; stdout: string; stderr: string }> {
+    async function bootstrap(
+      initial: Record<string, unknown>,
+      taskStates: Array<string | number>,
+      opts: { afterPost?: Record<string, unknown>; staleSeconds?: string } = {},
+    ): Promise<{ status: number | null; calls: string[]; body?: string; stdout: string; stderr: string }> {
+      let state = initial;
       const calls: string[] = [];
       let body: string | undefined;
       const server = http.createServer((req, res) => {
@@ -495,7 +541,10 @@ describe("RSTUF (Repository Service for TUF)", () => {
           else if (req.url === "/api/v1/bootstrap/" && req.method === "POST") {
             body = data;
             if (state.bootstrap === true || state.state) send(404, { detail: { error: "System already has a Metadata." } });
-            else send(202, { data: { task_id: "t1", last_update: "now" }, message: "Bootstrap accepted." });
+            else {
+              if (opts.afterPost) state = opts.afterPost;
+              send(202, { data: { task_id: "t1", last_update: "now" }, message: "Bootstrap accepted." });
+            }
           } else if (task) {
             // A number is an HTTP error of a proxy in the way (a replaced API pod).
             const next = taskStates.shift() ?? "SUCCESS";
@@ -511,7 +560,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
       fs.writeFileSync(path.join(dir, "bootstrap.py"), BOOTSTRAP_SCRIPT);
       fs.writeFileSync(path.join(dir, "payload.json"), '{"settings":{},"metadata":{"root":{}}}');
       const { spawn } = await import("child_process");
-      const p = spawn(PYTHON, [path.join(dir, "bootstrap.py")], { env: { RSTUF_API: `http://127.0.0.1:${port}`, PAYLOAD: path.join(dir, "payload.json"), POLL_SECONDS: "0.05", RETRY_SECONDS: "0.05" } });
+      const p = spawn(PYTHON, [path.join(dir, "bootstrap.py")], { env: { RSTUF_API: `http://127.0.0.1:${port}`, PAYLOAD: path.join(dir, "payload.json"), POLL_SECONDS: "0.05", RETRY_SECONDS: "0.05", STALE_SECONDS: opts.staleSeconds ?? "60" } });
       let stderr = "";
       let stdout = "";
       p.stderr.on("data", (d) => (stderr += d));
@@ -543,11 +592,23 @@ describe("RSTUF (Repository Service for TUF)", () => {
       this.timeout(30_000);
       const ok = await bootstrap({ bootstrap: false, state: "pre", id: "x7" }, ["STARTED", "SUCCESS"]);
       assert.equal(ok.status, 0, ok.stderr);
-      assert.deepEqual(ok.calls, ["GET /api/v1/bootstrap/", "GET /api/v1/task/?task_id=x7", "GET /api/v1/task/?task_id=x7"]);
+      assert.deepEqual(ok.calls, ["GET /api/v1/bootstrap/", "GET /api/v1/task/?task_id=x7", "GET /api/v1/task/?task_id=x7", "GET /api/v1/bootstrap/"]);
       const stale = await bootstrap({ bootstrap: false, state: "pre", id: "x7" }, ["FAILURE"]);
       assert.equal(stale.status, 1);
       assert.match(stale.stderr, /bootstrap task x7: FAILURE/);
       assert.ok(!stale.calls.some((c) => c.startsWith("POST")));
+    });
+
+    it("says a bootstrap that waits for root signatures does, and fails on a stale pre lock", async function () {
+      this.timeout(30_000);
+      // After SUCCESS the state reads signing-<id>: the root lacks its threshold.
+      const signing = await bootstrap({ bootstrap: false, state: null, id: null }, ["SUCCESS"], { afterPost: { bootstrap: false, state: "signing", id: "t1" } });
+      assert.equal(signing.status, 0, signing.stderr);
+      assert.match(signing.stdout, /waits for root signatures/);
+      // A pre lock whose task Celery no longer knows: PENDING for ever.
+      const stale = await bootstrap({ bootstrap: false, state: "pre", id: "gone" }, Array(200).fill("PENDING"), { staleSeconds: "0.3" });
+      assert.equal(stale.status, 1);
+      assert.match(stale.stderr, /stale pre lock/);
     });
 
     it("refuses a state it does not know, sending nothing", async () => {

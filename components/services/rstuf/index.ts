@@ -272,18 +272,18 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     // update, and the update task signs with the new one at once (worker repository.py, update).
     const previousPem = args.previousOnlineKeyPem !== undefined ? pulumi.secret(args.previousOnlineKeyPem) : undefined;
     const previousId = previousPem ? pulumi.unsecret(previousPem.apply((p) => sslibKey(p).keyid)) : undefined;
+    // Moving from a PEM key to KMS, the previous file stays mounted until root names the KMS key.
+    const keyFiles = pulumi
+      .all([keyId ?? "", onlinePem ?? "", previousId ?? "", previousPem ?? ""])
+      .apply(([id, pem, oldId, oldPem]): Record<string, string> => ({ ...(oldId && oldId !== id ? { [oldId]: oldPem } : {}), ...(id ? { [id]: pem } : {}) }));
     const keySecret =
-      onlinePem && keyId
+      (onlinePem && keyId) || previousPem
         ? new k8s.core.v1.Secret(
             `${name}-online-key`,
             {
               metadata: { name: `${name}-online-key`, namespace, labels: labelsOf("online-key") },
               type: "Opaque",
-              stringData: pulumi.secret(
-                pulumi
-                  .all([keyId, onlinePem, previousId ?? "", previousPem ?? ""])
-                  .apply(([id, pem, oldId, oldPem]): Record<string, string> => (oldId && oldId !== id ? { [oldId]: oldPem, [id]: pem } : { [id]: pem })),
-              ),
+              stringData: pulumi.secret(keyFiles),
             },
             child,
           )
@@ -493,7 +493,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
         replicas: workers,
         // supervisord stops Celery warmly (stopwaitsecs 300 in the image's supervisor.conf): a worker
         // finishes the task it holds the metadata lock for.
-        terminationGracePeriodSeconds: 330,
+        // Its two programs are two groups, stopped one after the other (supervisord's shutdown), 300 s each at most.
+        terminationGracePeriodSeconds: 630,
         // The IAM user's key is read at start: a new key rolls the workers before the old one is deleted.
         podAnnotations: awsKeyDigest ? { "trust-services.io/aws-access-key": awsKeyDigest } : undefined,
         container: {
@@ -742,10 +743,13 @@ export function cpuCount(quantity: string): number {
  * keeps (supervisor.conf: `-Q metadata_repository`, and `-B -Q rstuf_internals`)
  * have a process (their command lines, or the titles Celery gives them when
  * setproctitle is installed: "[celeryd: …] (worker … -Q metadata_repository …)").
- * Reads /proc only: no import of the app, no broker traffic.
+ * It matches `-Q <queue>`, which no copy of this script holds. Reads /proc
+ * only: no import of the app, no broker traffic. It proves the two programs
+ * run, not that they consume: the startup ping did that once.
  */
 export const WORKER_ALIVE = String.raw`import os, sys
 me = str(os.getpid())
+want = [b"-Q " + q for q in (b"metadata_repository", b"rstuf_internals")]
 found = set()
 for p in os.listdir("/proc"):
     if not p.isdigit() or p == me:
@@ -755,7 +759,7 @@ for p in os.listdir("/proc"):
     except OSError:
         continue
     if b"celery" in cmd:
-        found.update(q for q in (b"metadata_repository", b"rstuf_internals") if q in cmd)
+        found.update(w for w in want if w in cmd)
 sys.exit(0 if len(found) == 2 else 1)
 `;
 
@@ -776,6 +780,8 @@ API = os.environ["RSTUF_API"].rstrip("/")
 FAILED = ("FAILURE", "ERRORED", "REVOKED", "REJECTED")
 POLL = float(os.environ.get("POLL_SECONDS", "3"))
 RETRY = float(os.environ.get("RETRY_SECONDS", "5"))
+# A task PENDING this long is one Celery no longer knows (its result expired, its message lost).
+STALE = float(os.environ.get("STALE_SECONDS", "900"))
 
 
 def call(method, path, body=None):
@@ -801,12 +807,21 @@ def retrying(method, path):
 
 def follow(task_id):
     print("following bootstrap task", task_id, flush=True)
+    since = time.monotonic()
     while True:
         task = retrying("GET", "/api/v1/task/?task_id=" + task_id)["data"]
         state = task.get("state")
         if state == "SUCCESS":
-            print("bootstrap finished", flush=True)
+            after = retrying("GET", "/api/v1/bootstrap/")["data"]
+            if after.get("state") == "signing":
+                print("bootstrap sent; it waits for root signatures (rstuf admin metadata sign)", flush=True)
+            else:
+                print("bootstrap finished", flush=True)
             return
+        if state != "PENDING":
+            since = time.monotonic()
+        elif time.monotonic() - since > STALE:
+            sys.exit("bootstrap task %s stays PENDING: a stale pre lock (its result is gone); clear BOOTSTRAP in Redis database 1 (docs/rstuf.md) and retry" % task_id)
         if state in FAILED:
             sys.exit("bootstrap task %s: %s %s" % (task_id, state, json.dumps(task.get("result"))))
         time.sleep(POLL)
@@ -860,7 +875,6 @@ function checkArgs(name: string, args: RepositoryServiceTufArgs): Record<string,
   if (args.cache.password !== undefined) fail("cache.password", "(set)", "none: RSTUF cannot send Redis AUTH (repository-service-tuf-worker#709)");
   // The worker's lock client connects to redis://<host> on the default port whatever RSTUF_REDIS_SERVER_PORT says (worker repository.py).
   if (args.cache.port !== undefined && typeof args.cache.port === "number" && args.cache.port !== 6379) fail("cache.port", args.cache.port, "6379: the worker's metadata lock ignores RSTUF_REDIS_SERVER_PORT");
-  if (args.previousOnlineKeyPem !== undefined && args.onlineKeyAwsKmsArn !== undefined) fail("previousOnlineKeyPem", "(set)", "only with a PEM online key");
   const workers = args.worker?.replicas ?? (ha ? 2 : 1);
   if (args.localStorage && !args.localStorage.readWriteMany && (args.web?.replicas ?? 1) > 1) fail("web.replicas", args.web?.replicas, "1 with a ReadWriteOnce volume (nginx runs in the worker's pod)");
   if (args.localStorage && !args.localStorage.readWriteMany && workers > 1) fail("worker.replicas", workers, "1 with a ReadWriteOnce volume; set localStorage.readWriteMany or use s3Storage");
