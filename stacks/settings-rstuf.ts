@@ -4,13 +4,11 @@
  */
 import { z } from "zod";
 import { isUnencryptedPrivateKey, ONLINE_KEY_TYPES, sslibKey } from "../components/services/rstuf/keyid";
+import { RSTUF_APP_NAME, RSTUF_IMAGE_REPOSITORIES, RSTUF_VERSIONS, RSTUF_WEB_IMAGE } from "../components/services/rstuf";
 import type { DataNeed } from "./needs";
 import { cacheBlock, CacheSettings, cidr, databaseBlock, DatabaseSettings, kubernetesName, pinnedImage, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 import { dnsName, EndpointNeed, EndpointsSettings, hostnameOf } from "./settings-endpoints";
 import { ALB_MAX_SOURCE_RANGES } from "../components/kubernetes/endpoint";
-
-/** The releases the component runs by default (upstream/rstuf.md §0). */
-export const RSTUF_DEFAULT_VERSIONS = { api: "v1.0.1", worker: "v1.0.2" };
 
 /** Why RSTUF talks to Redis in plain text, without AUTH (a tag value: at most 256 characters). */
 export const RSTUF_REDIS_PLAINTEXT_REASON =
@@ -46,20 +44,20 @@ export const rstufBlock = z.strictObject({
   namespace: kubernetesName.default("rstuf").describe("Namespace of RSTUF."),
   version: z
     .strictObject({
-      api: releaseTag.default(RSTUF_DEFAULT_VERSIONS.api).describe("API image tag."),
-      worker: releaseTag.default(RSTUF_DEFAULT_VERSIONS.worker).describe("Worker image tag."),
+      api: releaseTag.default(RSTUF_VERSIONS.api).describe("API image tag."),
+      worker: releaseTag.default(RSTUF_VERSIONS.worker).describe("Worker image tag."),
     })
     .prefault({})
     .describe("Pinned release tags of the API and worker images."),
   imageRepository: z
     .strictObject({
-      api: z.string().min(1).default("ghcr.io/repository-service-tuf/repository-service-tuf-api").describe("API image repository (or a mirror)."),
-      worker: z.string().min(1).default("ghcr.io/repository-service-tuf/repository-service-tuf-worker").describe("Worker image repository (or a mirror)."),
+      api: z.string().min(1).default(RSTUF_IMAGE_REPOSITORIES.api).describe("API image repository (or a mirror)."),
+      worker: z.string().min(1).default(RSTUF_IMAGE_REPOSITORIES.worker).describe("Worker image repository (or a mirror)."),
     })
     .prefault({})
     .describe("Image repositories."),
   webImage: pinnedImage
-    .default("nginxinc/nginx-s3-gateway:unprivileged-oss-20260413")
+    .default(RSTUF_WEB_IMAGE)
     .describe("Image of the metadata web server (nginx; its S3 gateway when the metadata is in S3)."),
   api: roleBlock("API").prefault({}).describe("The REST API (stateless)."),
   worker: roleBlock("Worker").prefault({}).describe("The Celery workers that sign and write the metadata."),
@@ -153,7 +151,7 @@ export function rstufStorageBackend(r: RstufSettings, topo: Topology, canUseS3: 
 
 /** RSTUF's data needs: PostgreSQL, Redis (no TLS, no AUTH: RSTUF cannot), and the metadata bucket with `s3`. */
 export function rstufNeeds(r: RstufSettings, topo: Topology, canUseS3: boolean): DataNeed[] {
-  const clients = { namespace: r.namespace, app: RSTUF_APP, scheduling: r.scheduling };
+  const clients = { namespace: r.namespace, app: RSTUF_APP_NAME, scheduling: r.scheduling };
   const needs: DataNeed[] = [
     {
       service: "rstuf",
@@ -184,8 +182,6 @@ export function rstufNeeds(r: RstufSettings, topo: Topology, canUseS3: boolean):
   if (rstufStorageBackend(r, topo, canUseS3) === "s3") needs.push({ service: "rstuf", key: "metadata", kind: "bucket", topology: topo, dedicated: true });
   return needs;
 }
-
-export const RSTUF_APP = "repository-service-tuf";
 
 /** RSTUF's HTTPS endpoints: the metadata (for anyone, unless ranges are set) and the API (internal unless public). */
 export function rstufEndpoints(r: RstufSettings, e: EndpointsSettings): EndpointNeed[] {

@@ -85,7 +85,7 @@ describe("RSTUF metadata web server (nginx + tuf-js)", function () {
       assert.strictEqual(root.status, 200);
       assert.match(root.headers.get("cache-control") ?? "", /immutable/);
       // The next root a client probes for is a 404 that no cache may keep as immutable.
-      const next = await fetch(`${base}/2.root.json`);
+      const next = await fetch(`${base}/${repo.snapshotFiles().length + 1}.root.json`);
       assert.strictEqual(next.status, 404);
       assert.strictEqual(next.headers.get("cache-control"), null);
       assert.strictEqual((await fetch(`${base}/`)).status, 404);

@@ -65,9 +65,9 @@ function sslibCheck(privatePem: string): { keyid: string; keytype: string; schem
 }
 
 /** Env and mounts every worker and migration share. */
-function checkDatabaseEnv(e: Record<string, any>, host: RegExp) {
+function checkDatabaseEnv(e: Record<string, any>, host: RegExp, user: string) {
   assert.match(e.RSTUF_DB_SERVER, new RegExp(`^postgresql://${host.source}:5432/rstuf$`));
-  assert.equal(e.RSTUF_DB_USER !== undefined, true);
+  assert.equal(e.RSTUF_DB_USER, user);
   assert.deepEqual(e.RSTUF_DB_PASSWORD, { secretKeyRef: { name: "rstuf-database", key: "password" } });
 }
 
@@ -87,7 +87,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(e.RSTUF_REDIS_SERVER, "redis://rstuf-redis.rstuf-data.svc.cluster.local");
       assert.equal(e.RSTUF_BROKER_SERVER, "redis://rstuf-redis.rstuf-data.svc.cluster.local:6379");
       assert.equal(e.RSTUF_REDIS_SERVER_PORT, "6379");
-      checkDatabaseEnv(e, /rstuf-postgres\.rstuf-data\.svc\.cluster\.local/);
+      checkDatabaseEnv(e, /rstuf-postgres\.rstuf-data\.svc\.cluster\.local/, "rstuf");
       // The in-cluster store serves a certificate of the service's CA: verified, not just encrypted.
       assert.equal(e.PGSSLMODE, "verify-full");
       assert.equal(e.PGSSLROOTCERT, "/run/secrets/database/ca.crt");
@@ -147,6 +147,9 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.deepEqual(svc.spec.selector, worker.spec.selector.matchLabels);
       assert.deepEqual(svc.spec.ports.map((p: any) => [p.port, p.targetPort]), [[8000, 8000]]);
       assert.equal(run.find(DEPLOYMENT, "rstuf-web"), undefined, "no separate web server");
+      const out = plain<any>(run.outputs.rstuf);
+      assert.equal(out.metadataUrl, "http://rstuf-metadata.rstuf.svc.cluster.local:8000");
+      assert.equal(out.apiUrl, "http://rstuf-api.rstuf.svc.cluster.local:8080");
     });
 
     it("probes: the worker by a Celery ping of its own node name, the API alive on / and ready when Redis answers", () => {
@@ -180,7 +183,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.deepEqual(c.command, ["alembic", "upgrade", "head"]);
       assert.equal(c.image, containerOf(worker, "worker").image);
       assert.equal(c.workingDir, "/opt/repository-service-tuf-worker");
-      checkDatabaseEnv(env(c), /rstuf-postgres\.rstuf-data\.svc\.cluster\.local/);
+      checkDatabaseEnv(env(c), /rstuf-postgres\.rstuf-data\.svc\.cluster\.local/, "rstuf");
       const w = run.get(DEPLOYMENT, "rstuf-worker");
       const migrate = run.resources.find((r) => r.type === "trust-services:index:Task" && r.name === "rstuf-migrate")!;
       assert.ok(w.dependencies.includes(migrate.urn) || w.dependencies.includes(j.urn), "the worker Deployment waits for the migration");
@@ -205,7 +208,8 @@ describe("RSTUF (Repository Service for TUF)", () => {
 
     it("connects to RDS verifying its certificate against the region's RDS root CAs (PGSSLMODE), with keepalives; to ElastiCache without TLS, the reason tagged", () => {
       const e = env(containerOf(deployment(run, "rstuf-worker"), "worker"));
-      checkDatabaseEnv(e, /rstuf-db[^:/]*\.rds\.amazonaws\.com/);
+      // The instance is RSTUF's alone: it connects as its master user.
+      checkDatabaseEnv(e, /rstuf-db[^:/]*\.rds\.amazonaws\.com/, obj(run.get("aws:rds/instance:Instance", "rstuf-db-db")).username);
       assert.equal(e.PGSSLMODE, "verify-full");
       assert.equal(e.PGSSLROOTCERT, "/run/secrets/database/ca.crt");
       // openssl reads the bundle: eu-west-1's three RDS root CAs, valid for decades.
@@ -360,8 +364,12 @@ describe("RSTUF (Repository Service for TUF)", () => {
       assert.equal(env(c).RSTUF_API, "http://rstuf-api-admin.rstuf.svc.cluster.local:8080");
       const task = run.resources.find((r) => r.type === "trust-services:index:Task" && r.name === "rstuf-bootstrap")!;
       for (const dep of ["rstuf-api-admin", "rstuf-worker"]) assert.ok(task.dependencies.includes(run.get(DEPLOYMENT, dep).urn), `bootstrap waits for ${dep}`);
+      // The admin API admits the bootstrap Job's pods (a peer whose selector picks them), which talk to it.
+      const jobLabels = obj(b).spec.template.metadata.labels;
       const adminIn = obj(run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "rstuf-api-admin-ingress"));
-      assert.ok(JSON.stringify(adminIn).includes('"bootstrap"'), "the admin API admits the bootstrap Job");
+      const peers = adminIn.spec.ingress.flatMap((r: any) => r.from.map((f: any) => f.podSelector?.matchLabels).filter(Boolean));
+      assert.ok(peers.some((sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => jobLabels[k] === v)), "a peer selecting the Job's pods");
+      assert.equal(plain<any>(run.outputs.rstuf).apiUrl, "http://rstuf-api-admin.rstuf.svc.cluster.local:8080", "the in-cluster API with every router");
     });
 
     it("a given ECDSA P-256 online key is mounted under the id securesystemslib computes for it", async () => {

@@ -24,7 +24,7 @@ import { keyUseStatement, podIdentityRole, policyDocument, PolicyStatement, STAT
 import { argError } from "../../checks";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { DnsRecordOutput, EndpointClassArgs } from "../../kubernetes/endpoint";
-import { appLabels } from "../../kubernetes/labels";
+import { appLabels, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { Task } from "../../kubernetes/task";
@@ -34,8 +34,13 @@ import { metadataNginxConf } from "./web";
 
 export const RSTUF_TOPOLOGIES = ["single", "external-db", "ha"];
 export const RSTUF_APP_NAME = "repository-service-tuf";
+/** The releases run by default (upstream/rstuf.md §0). */
 export const RSTUF_VERSIONS = { api: "v1.0.1", worker: "v1.0.2" };
 export const RSTUF_WEB_IMAGE = "nginxinc/nginx-s3-gateway:unprivileged-oss-20260413";
+export const RSTUF_IMAGE_REPOSITORIES = {
+  api: "ghcr.io/repository-service-tuf/repository-service-tuf-api",
+  worker: "ghcr.io/repository-service-tuf/repository-service-tuf-worker",
+};
 
 /** Ports: the API as a non-root process, nginx in front of the metadata, the S3 gateway's own (its unprivileged image). */
 export const RSTUF_PORTS = { api: 8080, web: 8000, gateway: 8080 } as const;
@@ -206,8 +211,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "rstuf";
     const apiVersion = args.apiVersion ?? RSTUF_VERSIONS.api;
     const workerVersion = args.workerVersion ?? RSTUF_VERSIONS.worker;
-    const apiImage = `${args.apiImageRepository ?? "ghcr.io/repository-service-tuf/repository-service-tuf-api"}:${apiVersion}`;
-    const workerImage = `${args.workerImageRepository ?? "ghcr.io/repository-service-tuf/repository-service-tuf-worker"}:${workerVersion}`;
+    const apiImage = `${args.apiImageRepository ?? RSTUF_IMAGE_REPOSITORIES.api}:${apiVersion}`;
+    const workerImage = `${args.workerImageRepository ?? RSTUF_IMAGE_REPOSITORIES.worker}:${workerVersion}`;
     const webImage = args.webImage ?? RSTUF_WEB_IMAGE;
     const db = args.database;
     const cache = args.cache;
@@ -222,7 +227,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     const allowedNamespaces = args.allowedNamespaces ?? [];
     const child = { parent: this };
     const tags = { "trust-services/service": "rstuf" };
-    const labelsOf = (component: string, version = workerVersion) => appLabels({ name: RSTUF_APP_NAME, instance: name, component, version });
+    const labelsOf = (component: string) => appLabels({ name: RSTUF_APP_NAME, instance: name, component, version: workerVersion });
 
     // --- The namespace. The worker image runs as root: its entrypoint migrates and starts
     // supervisord, and celery beat writes its schedule into the working directory.
@@ -456,9 +461,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       { name: "web-config", configMapName: nginxConf.metadata.name },
       { name: "web-tmp", emptyDir: true, sizeLimit: "1Gi" },
     ];
-    const metadataReaders: TrafficRuleArgs[] = [
-      ...(clients.length ? [{ peers: [...clients], ports: [RSTUF_PORTS.web] }] : []),
-    ];
+    const metadataReaders: TrafficRuleArgs[] = clients.length ? [{ peers: clients, ports: [RSTUF_PORTS.web] }] : [];
     const metadataService = {
       name: `${name}-metadata`,
       ports: ["http"],
@@ -491,9 +494,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
         component: "worker",
         version: workerVersion,
         replicas: workers,
-        // supervisord stops Celery warmly (stopwaitsecs 300 in the image's supervisor.conf): a worker
-        // finishes the task it holds the metadata lock for.
-        // Its two programs are two groups, stopped one after the other (supervisord's shutdown), 300 s each at most.
+        // supervisord stops Celery warmly, so a worker finishes the task it holds the metadata lock for: its two
+        // programs one after the other, each within stopwaitsecs 300 (the image's supervisor.conf).
         terminationGracePeriodSeconds: 630,
         // The IAM user's key is read at start: a new key rolls the workers before the old one is deleted.
         podAnnotations: awsKeyDigest ? { "trust-services.io/aws-access-key": awsKeyDigest } : undefined,
@@ -634,7 +636,8 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       security: { runAsUser: PYTHON_UID, runAsGroup: PYTHON_UID },
     });
     const apiClients: TrafficRuleArgs[] = clients.length ? [{ peers: clients, ports: [RSTUF_PORTS.api] }] : [];
-    const bootstrapPeer: TrafficRuleArgs[] = args.bootstrapPayload !== undefined ? [{ peers: [{ podLabels: { "app.kubernetes.io/name": RSTUF_APP_NAME, "app.kubernetes.io/component": "bootstrap" } }], ports: [RSTUF_PORTS.api] }] : [];
+    const bootstrapPeer: TrafficRuleArgs[] =
+      args.bootstrapPayload !== undefined ? [{ peers: [{ podLabels: selectorLabels({ name: RSTUF_APP_NAME, instance: name, component: "bootstrap" }) }], ports: [RSTUF_PORTS.api] }] : [];
     const apiEndpoint = args.endpoints
       ? {
           endpointClass: args.endpoints.endpointClass,
@@ -699,7 +702,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
             image: apiImage,
             command: ["python3", "/etc/rstuf-bootstrap/bootstrap.py"],
             env: [
-              { name: "RSTUF_API", value: pulumi.interpolate`http://${name}-${apiPublic ? "api-admin" : "api"}.${namespace}.svc.cluster.local:${RSTUF_PORTS.api}` },
+              { name: "RSTUF_API", value: pulumi.interpolate`http://${admin.host}:${RSTUF_PORTS.api}` },
               { name: "PAYLOAD", value: "/etc/rstuf-bootstrap/ceremony-payload.json" },
             ],
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
@@ -714,9 +717,9 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       );
     }
 
-    this.apiUrl = pulumi.interpolate`http://${admin.serviceNames[0]}.${namespace}.svc.cluster.local:${RSTUF_PORTS.api}`;
+    this.apiUrl = pulumi.interpolate`http://${admin.host}:${RSTUF_PORTS.api}`;
     this.apiEndpointUrl = api.endpointUrls[0];
-    this.metadataUrl = pulumi.interpolate`http://${name}-metadata.${namespace}.svc.cluster.local:${RSTUF_PORTS.web}`;
+    this.metadataUrl = pulumi.interpolate`http://${metadataOwner.host}:${RSTUF_PORTS.web}`;
     this.metadataEndpointUrl = metadataOwner.endpointUrls[0];
     this.dnsRecords = [...api.dnsRecords, ...metadataOwner.dnsRecords];
     this.registerOutputs({
