@@ -18,3 +18,4 @@ export const portForward = outputs.portForward;
 export const cluster = outputs.cluster;
 export const xroad = outputs.xroad;
 export const rstuf = outputs.rstuf;
+export const sigstore = outputs.sigstore;

@@ -67,4 +67,26 @@ export {
   RSTUF_PORTS,
 } from "./services/rstuf";
 export { sslibKey, SslibKey } from "./services/rstuf/keyid";
-export { metadataNginxConf, MetadataNginxArgs } from "./services/rstuf/web";
+export { metadataNginxConf, MetadataNginxArgs } from "./kubernetes/metadata-web";
+export {
+  TrustedArtifactSigner,
+  TrustedArtifactSignerArgs,
+  SigstoreImagesArgs,
+  SigstoreRoleArgs,
+  SigstoreRolesArgs,
+  RekorSignerArgs,
+  FulcioCaArgs,
+  CtLogKeyArgs,
+  TsaSignerArgs,
+  SigstoreTufArgs,
+  SigstoreAttestationVolumeArgs,
+  SigstoreAttestationBucketArgs,
+  SigstoreEndpointsArgs,
+  OidcIssuerArgs,
+  SIGSTORE_IMAGES,
+  SIGSTORE_PORTS,
+} from "./services/sigstore";
+export { trustedRootJson, signingConfigJson, TrustedRootArgs, SigningConfigArgs, LogArgs, AuthorityArgs } from "./services/sigstore/trust-root";
+export { buildTufRepository, TufRepositoryArgs } from "./services/sigstore/tuf";
+export { issueCertificate, CertificateArgs, CertificateSubject, legacyEncryptedPem, ctlogConfig, CtLogConfigArgs } from "./services/sigstore/x509";
+export { apiAccess, ApiAccessArgs, AccessRuleArgs } from "./kubernetes/access";

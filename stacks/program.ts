@@ -58,6 +58,36 @@ export interface StackOutputs {
     /** The IAM user whose access key the workers hold (S3, KMS): rotate it as docs/rstuf.md says. */
     workerUser?: pulumi.Output<string>;
   };
+  sigstore?: {
+    namespace: pulumi.Output<string>;
+    /** What `cosign` needs: the TUF mirror and its root, and the services' URLs. */
+    tufUrl: string;
+    tufRoot: pulumi.Output<string>;
+    fulcioUrl: string;
+    fulcioGrpcUrl?: string;
+    rekorUrl: string;
+    tsaUrl: string;
+    ctlogUrl: string;
+    oidcIssuers: string[];
+    /** `cosign initialize` against this deployment (with the root saved from `tufRoot`). */
+    cosignInitialize: string;
+    /** When the trust expires: root, the other TUF roles (renewed by a `pulumi up` after `tufRenewAfter`), the CA and TSA certificates. */
+    expiries: {
+      tufRoot: pulumi.Output<string>;
+      tufTargets: pulumi.Output<string>;
+      tufRenewAfter: pulumi.Output<string>;
+      fulcioCertificate: pulumi.Output<string>;
+      tsaCertificate: pulumi.Output<string>;
+    };
+    rekorPublicKey: pulumi.Output<string>;
+    ctlogPublicKey: pulumi.Output<string>;
+    /** ConfigMaps holding the Trillian tree ids (key treeID). */
+    treeConfigMaps: { rekor: string; ctlog: string };
+    attestations: string;
+    attestationBucket?: pulumi.Output<string>;
+    databaseHost?: pulumi.Input<string>;
+    cacheHost?: pulumi.Input<string>;
+  };
 }
 
 export function deploy(settings: Settings): StackOutputs {
@@ -67,6 +97,7 @@ export function deploy(settings: Settings): StackOutputs {
     topologies: {
       ...(settings.xroad ? { xroad: topologyOf(settings, settings.xroad) } : {}),
       ...(settings.rstuf ? { rstuf: topologyOf(settings, settings.rstuf) } : {}),
+      ...(settings.sigstore ? { sigstore: topologyOf(settings, settings.sigstore) } : {}),
     },
     endpoints: {},
     dnsRecords: [],
@@ -115,6 +146,48 @@ export function deploy(settings: Settings): StackOutputs {
       databaseHost: platform.data.rstuf?.endpoints.database?.host,
       cacheHost: platform.data.rstuf?.endpoints.cache?.host,
       workerUser: r.workerUserName,
+    };
+  }
+  if (services.sigstore) {
+    const g = services.sigstore;
+    const ns = settings.sigstore!.namespace;
+    if (settings.endpoints) {
+      outputs.endpoints["rekor"] = g.rekorUrl;
+      outputs.endpoints["fulcio"] = g.fulcioUrl;
+      if (g.fulcioGrpcUrl) outputs.endpoints["fulcio-grpc"] = g.fulcioGrpcUrl;
+      outputs.endpoints["tsa"] = g.tsaUrl;
+      outputs.endpoints["tuf"] = g.tufUrl;
+      if (settings.sigstore!.exposure.ctlogPublic) outputs.endpoints["ctlog"] = g.ctlogUrl;
+    } else {
+      outputs.portForward["sigstore"] =
+        `kubectl -n ${ns} port-forward svc/sigstore-tuf 8000:8000 (and svc/sigstore-fulcio 5555, svc/sigstore-rekor 3000, svc/sigstore-tsa 3000): the trusted root names the in-cluster URLs, which clients inside the cluster reach`;
+    }
+    outputs.dnsRecords.push(...g.dnsRecords);
+    outputs.sigstore = {
+      namespace: g.namespace,
+      tufUrl: g.tufUrl,
+      tufRoot: g.tufRoot,
+      fulcioUrl: g.fulcioUrl,
+      fulcioGrpcUrl: g.fulcioGrpcUrl,
+      rekorUrl: g.rekorUrl,
+      tsaUrl: g.tsaUrl,
+      ctlogUrl: g.ctlogUrl,
+      oidcIssuers: settings.sigstore!.oidcIssuers.map((o) => o.issuerUrl),
+      cosignInitialize: `pulumi stack output sigstore --json | jq -r .tufRoot > root.json && cosign initialize --mirror ${g.tufUrl} --root root.json`,
+      expiries: {
+        tufRoot: g.tufRootExpires,
+        tufTargets: g.tufExpires,
+        tufRenewAfter: g.tufRenewAfter,
+        fulcioCertificate: g.fulcioCertificateExpires,
+        tsaCertificate: g.tsaCertificateExpires,
+      },
+      rekorPublicKey: g.rekorPublicKey,
+      ctlogPublicKey: g.ctlogPublicKey,
+      treeConfigMaps: { rekor: g.rekorTreeConfigMap, ctlog: g.ctlogTreeConfigMap },
+      attestations: platform.data.sigstore?.buckets.attestations ? "s3" : "local",
+      attestationBucket: platform.data.sigstore?.buckets.attestations?.bucketName,
+      databaseHost: platform.data.sigstore?.endpoints.database?.host,
+      cacheHost: platform.data.sigstore?.endpoints.cache?.host,
     };
   }
   return outputs;

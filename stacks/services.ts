@@ -4,15 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryServiceTuf } from "../components/services/rstuf";
+import { SigstoreRoleArgs, TrustedArtifactSigner } from "../components/services/sigstore";
 import { XRoadSecurityServer } from "../components/services/xroad";
 import { Platform } from "./platform";
 import { Settings, topologyOf } from "./settings";
 import { xroadMessagingHostname } from "./settings-xroad";
 import { rstufStorageBackend } from "./settings-rstuf";
+import { sigstoreAttestationBackend } from "./settings-sigstore";
 
 export interface Services {
   xroad?: XRoadSecurityServer;
   rstuf?: RepositoryServiceTuf;
+  sigstore?: TrustedArtifactSigner;
 }
 
 export function buildServices(s: Settings, platform: Platform): Services {
@@ -136,6 +139,67 @@ export function buildServices(s: Settings, platform: Platform): Services {
         allowedNamespaces: r.exposure.allowedNamespaces,
         bootstrapPayload: r.bootstrap.payload,
         scheduling: r.scheduling,
+        production: s.production,
+      },
+      providerOpts,
+    );
+  }
+
+  if (s.sigstore) {
+    const g = s.sigstore;
+    const topology = topologyOf(s, g);
+    const data = platform.data.sigstore!;
+    const backend = sigstoreAttestationBackend(g, topology, s.cluster.create !== undefined);
+    const rekorReplicas = g.rekor.replicas ?? (topology === "ha" ? 3 : 1);
+    const readWriteMany = rekorReplicas > 1;
+    const bucket = data.buckets.attestations;
+    const role = (r: { replicas?: number; resources: SigstoreRoleArgs["resources"] }): SigstoreRoleArgs => ({ replicas: r.replicas, resources: r.resources });
+    out.sigstore = new TrustedArtifactSigner(
+      "sigstore",
+      {
+        topology,
+        namespace: g.namespace,
+        images: g.images,
+        roles: {
+          trillianLogServer: role(g.trillianLogServer),
+          trillianLogSigner: role(g.trillianLogSigner),
+          rekor: role(g.rekor),
+          fulcio: role(g.fulcio),
+          ctlog: role(g.ctlog),
+          tsa: role(g.tsa),
+          tuf: role(g.tufMirror),
+        },
+        oidcIssuers: g.oidcIssuers,
+        database: data.endpoints.database,
+        cache: data.endpoints.cache,
+        attestationVolume:
+          backend === "local"
+            ? { size: g.attestations.size, readWriteMany, storageClass: g.attestations.storageClass ?? (readWriteMany ? platform.storageClasses.shared : platform.storageClasses.block) }
+            : undefined,
+        attestationBucket: backend === "s3" && bucket ? { bucketName: bucket.bucketName, bucketArn: bucket.bucketArn, kmsKeyArn: bucket.keyArn, region: s.region! } : undefined,
+        rekorSigner: { privateKeyPem: g.keys.rekor.privateKey, awsKmsKeyArn: g.keys.rekor.awsKmsKeyArn, publicKeyPem: g.keys.rekor.publicKey },
+        fulcioCa: { privateKeyPem: g.keys.fulcio.privateKey, certificateChainPem: g.keys.fulcio.certificateChain, awsKmsKeyArn: g.keys.fulcio.awsKmsKeyArn, organization: g.organization },
+        ctlogKey: { privateKeyPem: g.keys.ctlog.privateKey },
+        tsaSigner: { privateKeyPem: g.keys.tsa.privateKey, certificateChainPem: g.keys.tsa.certificateChain, awsKmsKeyArn: g.keys.tsa.awsKmsKeyArn },
+        tuf: g.tuf,
+        organization: g.organization,
+        certificateValidityDays: g.certificateValidityDays,
+        clusterName: platform.cluster?.clusterName,
+        endpoints: platform.endpointClass
+          ? {
+              endpointClass: platform.endpointClass,
+              rekorHostname: g.exposure.rekorHostname,
+              fulcioHostname: g.exposure.fulcioHostname,
+              fulcioGrpcHostname: g.exposure.fulcioGrpcHostname,
+              tsaHostname: g.exposure.tsaHostname,
+              tufHostname: g.exposure.tufHostname,
+              ctlogHostname: g.exposure.ctlogHostname,
+              ctlogPublic: g.exposure.ctlogPublic,
+              sourceRanges: g.exposure.sourceRanges,
+            }
+          : undefined,
+        allowedNamespaces: g.exposure.allowedNamespaces,
+        scheduling: g.scheduling,
         production: s.production,
       },
       providerOpts,

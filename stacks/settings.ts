@@ -14,6 +14,7 @@ import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, 
 import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } from "./settings-endpoints";
 import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
 import { checkRstuf, checkRstufKmsRegion, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
+import { checkSigstore, sigstoreBlock, sigstoreEndpoints, sigstoreNeeds } from "./settings-sigstore";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -155,6 +156,7 @@ const rootBase = z.strictObject({
       .describe("The log bucket every bucket and ALB of the stack logs its access to."),
     xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
     rstuf: rstufBlock.optional().describe("Repository Service for TUF; present means enabled."),
+    sigstore: sigstoreBlock.optional().describe("Sigstore (Trillian, Rekor, Fulcio, CT log, TSA, TUF) as in Red Hat Trusted Artifact Signer; present means enabled."),
   });
 
 const rootSchema = rootBase.superRefine((s, ctx) => {
@@ -176,12 +178,13 @@ const rootSchema = rootBase.superRefine((s, ctx) => {
     }
     if (s.xroad) checkXRoad(s.xroad, s, ctx);
     if (s.rstuf) checkRstuf(s.rstuf, s, s.cluster.create !== undefined, ctx);
+    if (s.sigstore) checkSigstore(s.sigstore, s, s.cluster.create !== undefined, ctx);
     if (s.endpoints) checkEndpoints(s.endpoints, s, endpointsOf(s as unknown as RawSettings), ctx);
     checkNeeds(s, ctx);
   });
 
 /** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
-export const SERVICE_KEYS = ["xroad", "rstuf"] as const;
+export const SERVICE_KEYS = ["xroad", "rstuf", "sigstore"] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
 
 /**
@@ -191,6 +194,7 @@ export type ServiceKey = (typeof SERVICE_KEYS)[number];
 const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
   xroad: (s) => (s.xroad ? xroadNeeds(s.xroad, topologyOf(s, s.xroad), s.cluster.create !== undefined) : []),
   rstuf: (s) => (s.rstuf ? rstufNeeds(s.rstuf, topologyOf(s, s.rstuf), s.cluster.create !== undefined) : []),
+  sigstore: (s) => (s.sigstore ? sigstoreNeeds(s.sigstore, topologyOf(s, s.sigstore), s.cluster.create !== undefined) : []),
 };
 
 /**
@@ -200,6 +204,7 @@ const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
 const ENDPOINTS: { [K in ServiceKey]: (s: RawSettings) => EndpointNeed[] } = {
   xroad: (s) => (s.xroad && s.endpoints ? xroadEndpoints(s.xroad, s.endpoints) : []),
   rstuf: (s) => (s.rstuf && s.endpoints ? rstufEndpoints(s.rstuf, s.endpoints) : []),
+  sigstore: (s) => (s.sigstore && s.endpoints ? sigstoreEndpoints(s.sigstore, s.endpoints) : []),
 };
 
 /** Every enabled service's endpoints, in service order (none without `endpoints`). */

@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { CacheNeed, DatabaseNeed, DataNeed } from "../stacks/needs";
 import { buildPlatform, Platform } from "../stacks/platform";
 import { fillNeedDefaults, parseSettings, Settings } from "../stacks/settings";
-import { mockKubeconfig, plain, Recorded, Run, runStack, runWith } from "./harness";
+import { isSecretValue, mockKubeconfig, plain, Recorded, Run, runStack, runWith } from "./harness";
 import { DependencyGraph } from "./graph";
 import { evaluatePolicies } from "./policies";
 import { schemaErrors } from "./k8s-schema";
@@ -99,7 +99,8 @@ describe("data services from one table", () => {
       const data = run.get("kubernetes:core/v1:Secret", store).inputs.stringData as Record<string, unknown>;
       const served = plain<Record<string, string>>(data);
       assert.equal(served["tls.crt"], run.get("tls:index/locallySignedCert:LocallySignedCert", `${store}-cert`).state.certPem);
-      assert.match(served["tls.key"], /^-----BEGIN PRIVATE KEY-----\nMOCKSECRET/);
+      assert.equal(served["tls.key"], run.get("tls:index/privateKey:PrivateKey", `${store}-key`).state.privateKeyPemPkcs8, "the store's own key (PKCS#8)");
+      assert.ok(isSecretValue(data["tls.key"]), "the key is secret");
       assert.equal(served["ca.crt"], ca.state.certPem);
     }
     const pg = obj(run.get("kubernetes:apps/v1:StatefulSet", "shop-postgres")).spec.template.spec.containers[0];

@@ -26,7 +26,7 @@ describe("program entry (what `pulumi up` runs)", () => {
         },
         { stack: "dev", config: values, secretKeys },
       );
-      assert.deepEqual(Object.keys(exported).sort(), ["cluster", "dnsRecords", "endpoints", "portForward", "rstuf", "topologies", "xroad"]);
+      assert.deepEqual(Object.keys(exported).sort(), ["cluster", "dnsRecords", "endpoints", "portForward", "rstuf", "sigstore", "topologies", "xroad"]);
       assert.deepEqual(plain(run.outputs.topologies), { xroad: "single", rstuf: "single" });
       assert.ok(run.find("kubernetes:apps/v1:Deployment", "xroad-server"));
       assert.ok(run.find("aws:eks/cluster:Cluster", "cluster-eks"));

@@ -218,18 +218,31 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
     case "random:index/randomPassword:RandomPassword":
       state.result = `${SECRET_MARK}-${name}-${hex(name, 12)}`;
       break;
-    case "tls:index/privateKey:PrivateKey":
-      state.privateKeyPem = `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END RSA PRIVATE KEY-----\n`;
+    case "tls:index/privateKey:PrivateKey": {
+      const real = mockPrivateKey(name, inputs.algorithm, inputs.ecdsaCurve);
       state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END OPENSSH PRIVATE KEY-----\n`;
       state.publicKeyOpenssh = `ssh-rsa AAAAB3Nza${hex(name, 40)} generated\n`;
-      // An Ed25519 key's public half is a real key derived from the name (what a key id is computed from);
-      // the private halves stay marked fakes, so the secret checks can find them.
-      state.publicKeyPem =
-        inputs.algorithm === "ED25519"
-          ? mockEd25519PublicPem(name)
-          : `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
-      state.privateKeyPemPkcs8 = `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END PRIVATE KEY-----\n`;
+      if (real) {
+        // Ed25519 and ECDSA keys are real (derived from the name): the program computes key ids,
+        // signs TUF metadata and issues certificates with them.
+        Object.assign(state, real);
+      } else {
+        state.privateKeyPem = `-----BEGIN RSA PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END RSA PRIVATE KEY-----\n`;
+        state.publicKeyPem = `-----BEGIN PUBLIC KEY-----\nMIIB${hex(name, 40)}\n-----END PUBLIC KEY-----\n`;
+        state.privateKeyPemPkcs8 = `-----BEGIN PRIVATE KEY-----\n${SECRET_MARK}${hex(name, 40)}\n-----END PRIVATE KEY-----\n`;
+      }
       break;
+    }
+    case "time:index/static:Static":
+      state.rfc3339 = MOCK_NOW;
+      state.unix = Date.parse(MOCK_NOW) / 1000;
+      break;
+    case "time:index/rotating:Rotating": {
+      state.rfc3339 = MOCK_NOW;
+      state.unix = Date.parse(MOCK_NOW) / 1000;
+      state.rotationRfc3339 = new Date(Date.parse(MOCK_NOW) + (inputs.rotationDays ?? 0) * 86400_000).toISOString().replace(/\.000Z$/, "Z");
+      break;
+    }
     case "aws:iam/accessKey:AccessKey":
       id = `AKIA${hex(name, 16).toUpperCase()}`;
       state.secret = `${SECRET_MARK}${hex(name, 40)}`;
@@ -286,11 +299,37 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
 
 /** A well-formed kubeconfig for tests (its token is a marked secret). */
 /** A real Ed25519 public key (PEM) whose seed is the SHA-256 of `name`: the same for every run. */
-export function mockEd25519PublicPem(name: string): string {
-  const seed = crypto.createHash("sha256").update(name).digest();
-  const der = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
-  const priv = crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8" });
-  return String(crypto.createPublicKey(priv).export({ type: "spki", format: "pem" }));
+/** The time the mocked time resources were created at (@pulumiverse/time Static, Rotating). */
+export const MOCK_NOW = "2026-11-01T00:00:00Z";
+
+/**
+ * A real Ed25519 or ECDSA key derived from a resource name (what tls.PrivateKey gives:
+ * privateKeyPem is SEC1 for ECDSA, PKCS#8 for Ed25519); undefined for RSA.
+ */
+export function mockPrivateKey(name: string, algorithm: string | undefined, curve: string | undefined): Record<string, string> | undefined {
+  let key: crypto.KeyObject;
+  if (algorithm === "ED25519") {
+    const seed = crypto.createHash("sha256").update(name).digest();
+    key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
+  } else if (algorithm === "ECDSA") {
+    const c = curve ?? "P224";
+    const { p256, p384 } = require("@noble/curves/nist") as typeof import("@noble/curves/nist");
+    const ec = c === "P256" ? p256 : c === "P384" ? p384 : undefined;
+    if (!ec) throw new Error(`mock tls.PrivateKey ${name}: curve ${c} (the mocks make P256 and P384)`);
+    const d = crypto.createHash(c === "P256" ? "sha256" : "sha384").update(name).digest();
+    const point = Buffer.from(ec.getPublicKey(d, false));
+    const half = (point.length - 1) / 2;
+    const b64 = (b: Buffer) => b.toString("base64url");
+    key = crypto.createPrivateKey({ key: { kty: "EC", crv: c === "P256" ? "P-256" : "P-384", d: b64(d), x: b64(point.subarray(1, 1 + half)), y: b64(point.subarray(1 + half)) }, format: "jwk" });
+  } else {
+    return undefined;
+  }
+  const pkcs8 = String(key.export({ type: "pkcs8", format: "pem" }));
+  return {
+    privateKeyPem: algorithm === "ECDSA" ? String(key.export({ type: "sec1", format: "pem" })) : pkcs8,
+    privateKeyPemPkcs8: pkcs8,
+    publicKeyPem: String(crypto.createPublicKey(key).export({ type: "spki", format: "pem" })),
+  };
 }
 
 export function mockKubeconfig(cluster: string): string {

@@ -11,7 +11,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { Updater } from "tuf-js";
-import { metadataNginxConf } from "../components/services/rstuf/web";
+import { metadataNginxConf } from "../components/kubernetes/metadata-web";
 import { freePort, NginxServer, startNginx } from "./servers";
 import { ed25519Key, TestRepository } from "./tuf-repo";
 

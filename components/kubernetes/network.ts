@@ -96,3 +96,12 @@ export function podIdentityAgent(): TrafficRuleArgs {
 export function cidrRule(cidrs: pulumi.Input<string>[], ports: pulumi.Input<number>[]): TrafficRuleArgs {
   return { peers: [{ cidrs }], ports };
 }
+
+/**
+ * Egress to the Kubernetes API server, for pods that call it (a leader election,
+ * a Job that writes a ConfigMap). The API's address is outside the pod network
+ * (EKS: the control plane's ENIs; elsewhere a node or a load balancer), on 443 or 6443.
+ */
+export function kubernetesApi(): TrafficRuleArgs {
+  return cidrRule(["0.0.0.0/0"], [443, 6443]);
+}

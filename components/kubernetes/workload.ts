@@ -157,6 +157,8 @@ export interface VolumeArgs {
   emptyDir?: boolean;
   /** Size limit of the emptyDir, e.g. "1Gi". */
   sizeLimit?: string;
+  /** "Memory": the emptyDir is a tmpfs (what it holds never touches the node's disk). @default the node's disk */
+  medium?: string;
   /** A directory on the node (local single-node clusters only). */
   hostPath?: string;
 }
@@ -540,7 +542,7 @@ export function renderPod(
     if (v.secretName !== undefined) return { name: v.name, secret: { secretName: v.secretName, items: v.items, defaultMode: v.defaultMode ?? projectedMode } };
     if (v.configMapName !== undefined) return { name: v.name, configMap: { name: v.configMapName, items: v.items, defaultMode: v.defaultMode ?? projectedMode } };
     if (v.hostPath !== undefined) return { name: v.name, hostPath: { path: v.hostPath, type: "DirectoryOrCreate" } };
-    return { name: v.name, emptyDir: { sizeLimit: v.sizeLimit } };
+    return { name: v.name, emptyDir: { sizeLimit: v.sizeLimit, medium: v.medium } };
   });
   const volumeNames = new Set(volumes.map((v) => v.name));
   const all = [args.container, ...(args.sidecars ?? []), ...(args.initContainers ?? [])];

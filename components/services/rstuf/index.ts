@@ -30,13 +30,13 @@ import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kub
 import { Task } from "../../kubernetes/task";
 import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, rolloutOf, SchedulingArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
 import { publicKeyPem, sslibKey } from "./keyid";
-import { metadataNginxConf } from "./web";
+import { METADATA_WEB_IMAGE, metadataNginxConf } from "../../kubernetes/metadata-web";
 
 export const RSTUF_TOPOLOGIES = ["single", "external-db", "ha"];
 export const RSTUF_APP_NAME = "repository-service-tuf";
 /** The releases run by default (upstream/rstuf.md §0). */
 export const RSTUF_VERSIONS = { api: "v1.0.1", worker: "v1.0.2" };
-export const RSTUF_WEB_IMAGE = "nginxinc/nginx-s3-gateway:unprivileged-oss-20260413";
+export const RSTUF_WEB_IMAGE = METADATA_WEB_IMAGE;
 export const RSTUF_IMAGE_REPOSITORIES = {
   api: "ghcr.io/repository-service-tuf/repository-service-tuf-api",
   worker: "ghcr.io/repository-service-tuf/repository-service-tuf-worker",

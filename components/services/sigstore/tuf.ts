@@ -25,8 +25,14 @@ export interface TufRepositoryArgs {
   targets: Record<string, string>;
   /** Expiry of each role (RFC 3339, whole seconds, UTC). */
   expires: { root: string; targets: string; snapshot: string; timestamp: string };
-  /** Version of every role. @default 1 */
+  /** Version of every role (root's too, unless `rootExpires` is given). @default 1 */
   version?: number;
+  /**
+   * Root's versions 1..N by their expiry: every one is published (`<n>.root.json`, each
+   * signed by the root keys), so a client that holds an older root walks up to the
+   * newest; `root.json` is the newest. Renewing root before it expires adds a version.
+   */
+  rootExpires?: string[];
 }
 
 interface Signer {
@@ -53,24 +59,29 @@ export function buildTufRepository(a: TufRepositoryArgs): Record<string, string>
   const threshold = a.rootThreshold ?? roots.length;
   if (roots.length === 0 || threshold < 1 || threshold > roots.length) throw new Error(`rootThreshold ${threshold}: between 1 and the ${roots.length} root keys`);
   if (roots.some((r) => r.key.keyID === online.key.keyID)) throw new Error("the online key is also a root key: keep root's keys offline");
-  for (const [role, when] of Object.entries(a.expires)) {
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(when)) throw new Error(`expires.${role} ${JSON.stringify(when)}: an RFC 3339 UTC time in whole seconds, e.g. 2027-01-01T00:00:00Z`);
+  const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+  for (const [role, when] of [...Object.entries(a.expires), ...(a.rootExpires ?? []).map((w, i) => [`rootExpires[${i}]`, w])]) {
+    if (!rfc3339.test(when)) throw new Error(`expires.${role} ${JSON.stringify(when)}: an RFC 3339 UTC time in whole seconds, e.g. 2027-01-01T00:00:00Z`);
   }
+  const rootVersions = a.rootExpires?.length ? a.rootExpires.map((expires, i) => ({ version: i + 1, expires })) : [{ version, expires: a.expires.root }];
 
   // Root's roles from their JSON form (@tufjs/models exports no Role class): root's keys with their
   // threshold, the online key for the others.
   const online1 = { keyids: [online.key.keyID], threshold: 1 };
-  const root = Root.fromJSON({
-    _type: "root",
-    spec_version: TUF_SPEC_VERSION,
-    version,
-    expires: a.expires.root,
-    consistent_snapshot: true,
-    keys: Object.fromEntries([...roots, online].map((r) => [r.key.keyID, r.key.toJSON()])),
-    roles: { root: { keyids: roots.map((r) => r.key.keyID), threshold }, targets: online1, snapshot: online1, timestamp: online1 },
+  const rootFiles = rootVersions.map((rv) => {
+    const root = Root.fromJSON({
+      _type: "root",
+      spec_version: TUF_SPEC_VERSION,
+      version: rv.version,
+      expires: rv.expires,
+      consistent_snapshot: true,
+      keys: Object.fromEntries([...roots, online].map((r) => [r.key.keyID, r.key.toJSON()])),
+      roles: { root: { keyids: roots.map((r) => r.key.keyID), threshold }, targets: online1, snapshot: online1, timestamp: online1 },
+    });
+    const rootMd = new Metadata(root);
+    for (const r of roots) rootMd.sign(r.sign, true);
+    return { version: rv.version, text: json(rootMd) };
   });
-  const rootMd = new Metadata(root);
-  for (const r of roots) rootMd.sign(r.sign, true);
 
   const files: Record<string, string> = {};
   const targetFiles: Record<string, TargetFile> = {};
@@ -87,9 +98,9 @@ export function buildTufRepository(a: TufRepositoryArgs): Record<string, string>
   const timestamp = new Metadata(new Timestamp({ specVersion: TUF_SPEC_VERSION, version, expires: a.expires.timestamp, snapshotMeta: new MetaFile({ version }) }));
   timestamp.sign(online.sign);
 
-  files[`${version}.root.json`] = json(rootMd);
-  // The root a client is first given (`cosign initialize --root`), beside the versioned one.
-  files["root.json"] = json(rootMd);
+  for (const r of rootFiles) files[`${r.version}.root.json`] = r.text;
+  // The root a client is first given (`cosign initialize --root`), beside the versioned ones.
+  files["root.json"] = rootFiles[rootFiles.length - 1].text;
   files[`${version}.targets.json`] = json(targets);
   files[`${version}.snapshot.json`] = json(snapshot);
   files["timestamp.json"] = json(timestamp);

@@ -18,6 +18,12 @@
  * client (tuf-js) reads through it.
  */
 
+/**
+ * The image that runs this configuration: nginx from the unprivileged nginx-s3-gateway
+ * image (its nginx serves a volume too; its gateway reads S3 for RSTUF).
+ */
+export const METADATA_WEB_IMAGE = "nginxinc/nginx-s3-gateway:unprivileged-oss-20260413";
+
 export interface MetadataNginxArgs {
   /** Port nginx listens on. */
   port: number;
@@ -31,7 +37,16 @@ export interface MetadataNginxArgs {
   accessLog?: string;
   /** How long a versioned file stays in nginx's cache in front of S3. @default "1d" */
   versionedCacheTime?: string;
+  /**
+   * Also serve TUF targets by hash (`/targets/<sha256>.<name>`, consistent snapshots), immutable,
+   * from the files `targets.<sha256>.<name>` beside the metadata (a ConfigMap key holds no `/`).
+   * Only with `root`. @default false
+   */
+  hashedTargets?: boolean;
 }
+
+/** A TUF target by hash: `/targets/<sha256>.<name>`. */
+export const HASHED_TARGET = "^/targets/([0-9a-f]{64}\\.[A-Za-z0-9_.-]+)$";
 
 /** Versioned metadata: `<version>.<role>.json` (the role name may hold dots and dashes, e.g. bins delegations). */
 export const VERSIONED_METADATA = "^/[0-9]+\\.[A-Za-z0-9_.-]+\\.json$";
@@ -40,6 +55,7 @@ export const UNVERSIONED_METADATA = "^/[A-Za-z][A-Za-z0-9_.-]*\\.json$";
 
 export function metadataNginxConf(a: MetadataNginxArgs): string {
   if ((a.root === undefined) === (a.upstream === undefined)) throw new Error("metadataNginxConf: exactly one of root or upstream");
+  if (a.hashedTargets && a.root === undefined) throw new Error("metadataNginxConf: hashedTargets only with root");
   const tmp = a.tmpDir ?? "/tmp";
   const proxied = a.upstream !== undefined;
   const source = (cache: boolean) =>
@@ -96,6 +112,16 @@ export function metadataNginxConf(a: MetadataNginxArgs): string {
     '      add_header Cache-Control "no-cache";',
     ...source(false).map((l) => `      ${l}`),
     "    }",
+    ...(a.hashedTargets
+      ? [
+          "    # Targets are named by their hash: never changed once written.",
+          `    location ~ "${HASHED_TARGET}" {`,
+          "      limit_except GET { deny all; }",
+          '      add_header Cache-Control "public, max-age=31536000, immutable";',
+          `      alias ${a.root}/targets.$1;`,
+          "    }",
+        ]
+      : []),
     "    location / { return 404; }",
     "  }",
     "}",
