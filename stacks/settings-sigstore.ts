@@ -109,26 +109,30 @@ export const sigstoreBlock = z.strictObject({
           awsKmsKeyArn: KMS_ARN.optional().describe("Or an ECC_NIST_P256 SIGN_VERIFY KMS key, used through EKS Pod Identity."),
           publicKey: publicKey.optional().describe("With `awsKmsKeyArn`: its public key (PEM), for the trusted root."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("Rekor's signing key (ECDSA P-256)."),
       fulcio: z
         .strictObject({
           privateKey: ecPrivateKey(["prime256v1", "secp384r1"], "P-256 or P-384").optional().describe("The CA's key (secret). Default: an ECDSA P-384 key generated and kept in the stack's state."),
           certificateChain: chain("issuing certificate first, root last").optional().describe("The CA's chain (with `privateKey` or `awsKmsKeyArn`); default: a self-signed root over the key."),
           awsKmsKeyArn: KMS_ARN.optional().describe("Or a KMS key (Fulcio's kmsca), with `certificateChain`."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("Fulcio's CA (its key is written encrypted, with a generated password, as the file CA needs)."),
       ctlog: z
         .strictObject({
           privateKey: ecPrivateKey(["prime256v1"], "P-256").optional().describe("The CT log's key (secret; ct_server has no KMS signer). Default: generated."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("The CT log's signing key."),
       tsa: z
         .strictObject({
           privateKey: ecPrivateKey(["prime256v1", "secp384r1"], "P-256 or P-384").optional().describe("The TSA's signing key (secret). Default: generated, under a generated root and intermediate."),
           certificateChain: chain("leaf first, root last").optional().describe("The signing key's chain (with `privateKey` or `awsKmsKeyArn`)."),
           awsKmsKeyArn: KMS_ARN.optional().describe("Or a KMS key, with `certificateChain`."),
         })
-        .prefault({}),
+        .prefault({})
+        .describe("The TSA's signer (leaf → intermediate → root, the leaf's time-stamping EKU critical)."),
     })
     .prefault({})
     .describe("Keys and certificates: generated once and kept as secrets in the stack's state unless given here."),

@@ -456,7 +456,7 @@ export function parseSettings(
 }
 
 /** The node group a stack with a service in ha gets when it names none: the prod example's, sized by the `schedulable` rule. */
-export const HA_NODES = { instanceTypes: ["m6i.2xlarge"], min: 3, desired: 3, max: 6 };
+export const HA_NODES = { instanceTypes: ["m6i.2xlarge"], min: 4, desired: 4, max: 8 };
 
 /**
  * In ha the replicas must fit with one node lost: a created cluster whose

@@ -100,6 +100,8 @@ export function metadataNginxConf(a: MetadataNginxArgs): string {
     `    listen ${a.port};`,
     ...(a.root !== undefined ? [`    root ${a.root};`] : []),
     "    location = /health { access_log off; default_type text/plain; return 200 \"ok\\n\"; }",
+    // The files behind hashed targets are reached only by their TUF path.
+    ...(a.hashedTargets ? ['    location ~ "^/targets\\." { return 404; }'] : []),
     "    # Versioned metadata never changes once written (consistent snapshots).",
     `    location ~ "${VERSIONED_METADATA}" {`,
     "      limit_except GET { deny all; }",
