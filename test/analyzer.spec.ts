@@ -99,6 +99,15 @@ describe("components every Pulumi language can use (the component analyzer)", fu
     for (const k of ["namespace", "adminUrl", "loadBalancerHostname", "secretNames", "image"]) assert.ok(x.properties?.[k], `output ${k}`);
   });
 
+  it("TrustedArtifactSigner: its args (named types, no unions) and outputs as another language sees them", () => {
+    const x = schema.resources["trust-services:index:TrustedArtifactSigner"];
+    assert.deepEqual([...(x.requiredInputs ?? [])].sort(), ["cache", "database", "oidcIssuers", "topology"]);
+    for (const k of ["roles", "rekorSigner", "fulcioCa", "tsaSigner", "tuf", "endpoints", "attestationBucket", "attestationVolume", "scheduling"]) {
+      assert.ok((x.inputProperties?.[k] as { $ref?: string })?.$ref?.startsWith("#/types/"), `input ${k} is a named type`);
+    }
+    for (const k of ["tufUrl", "tufRoot", "rekorUrl", "fulcioUrl", "tsaUrl", "trustedRoot", "tufExpires", "rekorTreeConfigMap"]) assert.ok(x.properties?.[k], `output ${k}`);
+  });
+
   describe("the Pulumi YAML example (examples/yaml-xroad) against the served schema", () => {
     const program = YAML.parse(fs.readFileSync(path.join(ROOT, "examples", "yaml-xroad", "Pulumi.yaml"), "utf8"));
     const ours = Object.entries(program.resources as Record<string, { type: string; properties: Record<string, unknown> }>).filter(([, r]) => r.type.startsWith("trust-services:"));

@@ -153,6 +153,17 @@ describe("policy suite: each rule", () => {
       fires("schedulable", broken((f) => (group(f).instanceTypes = ["x9.huge"])), "no capacity data for instance type x9.huge");
     });
 
+    it("api-access-least-privilege", () => {
+      const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+      const BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+      fires("api-access-least-privilege", broken((f) => (inp(f(ROLE, "sigstore-trillian-logsigner")).rules[0].verbs = ["*"])), "a wildcard in verbs");
+      fires("api-access-least-privilege", broken((f) => inp(f(ROLE, "sigstore-createtree")).rules[0].resources.push("secrets")), "grants access to Secrets");
+      fires("api-access-least-privilege", broken((f) => (inp(f(BINDING, "sigstore-createtree")).subjects = [{ kind: "User", name: "alice" }])), "binds User alice");
+      fires("api-access-least-privilege", broken((f) => (inp(f(BINDING, "sigstore-createtree")).subjects[0].namespace = "default")), "only ServiceAccounts of its own namespace");
+      fires("api-access-least-privilege", broken((f) => (inp(f(BINDING, "sigstore-createtree")).roleRef.name = "other")), "no RoleBinding binds it");
+      fires("api-access-least-privilege", broken((f) => (inp(f(ROLE, "sigstore-createtree")).kind = "ClusterRole")), "a ClusterRole");
+    });
+
     it("service-account-tokens", () => {
       fires("service-account-tokens", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).automountServiceAccountToken = true)), "mounts a token for ServiceAccount default");
       // The archiver's account: the pod says nothing, the account says nothing: Kubernetes mounts it.
@@ -312,7 +323,7 @@ describe("policy suite: each rule", () => {
     });
 
     it("the suite covers every rule it defines", () => {
-      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "service-account-tokens", "schedulable", "production-keeps-data", "iam-least-privilege", "access-logging", "endpoints-https", "endpoints-audience"];
+      const tested = ["encryption-at-rest", "nothing-public", "tls-required", "no-plaintext-secrets", "images-pinned", "resources-and-probes", "pod-security", "network-policies", "ha-serving", "service-account-tokens", "api-access-least-privilege", "schedulable", "production-keeps-data", "iam-least-privilege", "access-logging", "endpoints-https", "endpoints-audience"];
       assert.deepEqual(RULES.map((r) => r.id).sort(), tested.sort());
     });
   });

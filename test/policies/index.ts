@@ -814,6 +814,39 @@ const iamLeastPrivilege: Rule = {
   },
 };
 
+
+const apiAccessLeastPrivilege: Rule = {
+  id: "api-access-least-privilege",
+  description:
+    "Kubernetes API access is namespaced and exact: no ClusterRole or ClusterRoleBinding, no wildcard group, resource or verb, no access to Secrets, a Role bound only to ServiceAccounts of its namespace, and every Role bound (an unbound Role grants nothing and hides what was meant).",
+  check(run) {
+    const out: Finding[] = [];
+    const k8sObjects = run.kubernetesObjects();
+    const bindings = k8sObjects.filter(({ object }) => object.kind === "RoleBinding").map(({ object }) => object);
+    for (const { resource, object } of k8sObjects) {
+      if (object.kind === "ClusterRole" || object.kind === "ClusterRoleBinding") out.push(finding(this.id, resource, `a ${object.kind}: grant a Role in the service's namespace`));
+      if (object.kind === "Role") {
+        for (const r of object.rules ?? []) {
+          for (const [what, values] of [["apiGroups", r.apiGroups], ["resources", r.resources], ["verbs", r.verbs]] as const) {
+            if ((values ?? []).includes("*")) out.push(finding(this.id, resource, `a wildcard in ${what}`));
+          }
+          if ((r.resources ?? []).includes("secrets")) out.push(finding(this.id, resource, "grants access to Secrets"));
+        }
+        const bound = bindings.some((b) => b.metadata?.namespace === object.metadata?.namespace && b.roleRef?.kind === "Role" && b.roleRef?.name === object.metadata?.name);
+        if (!bound) out.push(finding(this.id, resource, "no RoleBinding binds it"));
+      }
+      if (object.kind === "RoleBinding") {
+        for (const sub of object.subjects ?? []) {
+          if (sub.kind !== "ServiceAccount" || (sub.namespace ?? object.metadata?.namespace) !== object.metadata?.namespace) {
+            out.push(finding(this.id, resource, `binds ${sub.kind} ${sub.namespace ? `${sub.namespace}/` : ""}${sub.name}: only ServiceAccounts of its own namespace`));
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
 export const RULES: Rule[] = [
   encryptionAtRest,
   nothingPublic,
@@ -825,6 +858,7 @@ export const RULES: Rule[] = [
   networkPolicies,
   haServing,
   serviceAccountTokens,
+  apiAccessLeastPrivilege,
   schedulable,
   productionKeepsData,
   iamLeastPrivilege,

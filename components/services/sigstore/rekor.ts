@@ -123,7 +123,6 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
           "--enable_attestation_storage=true",
           pulumi.interpolate`--attestation_storage_bucket=${attestationUrl}`,
           `--max_attestation_size=${MAX_ATTESTATION_BYTES}`,
-          "--enable_retrieve_api=true",
           "--log_type=prod",
         ],
         env: [...env, ...(a.awsKmsKeyArn || a.bucket ? [{ name: "AWS_REGION", value: a.bucket?.region ?? a.awsKmsKeyArn!.split(":")[3] }] : [])],

@@ -149,7 +149,7 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
       name: `${c.name}-trillian-logsigner`,
       labels: c.labelsOf("trillian-logsigner"),
       // The election gets, creates, updates and watches the Lease of each tree (trillian util/election2/k8s).
-      rules: [{ apiGroup: "coordination.k8s.io", resource: "leases", verbs: ["get", "list", "watch", "create", "update"] }],
+      rules: [{ apiGroup: "coordination.k8s.io", resource: "leases", verbs: ["get", "watch", "create", "update"] }],
     },
     child,
   );
