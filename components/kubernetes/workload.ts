@@ -260,6 +260,26 @@ export interface RolloutArgs {
   maxSurge?: number;
 }
 
+/** Requests and limits given in part, completed from a role's defaults (a limit of memory defaults to its given request). */
+export function resourcesWithDefaults(given: ResourcesArgs | undefined, d: ResourcesArgs): ResourcesArgs {
+  return {
+    requests: { cpu: given?.requests?.cpu ?? d.requests?.cpu, memory: given?.requests?.memory ?? d.requests?.memory },
+    limits: { cpu: given?.limits?.cpu ?? d.limits?.cpu, memory: given?.limits?.memory ?? given?.requests?.memory ?? d.limits?.memory },
+  };
+}
+
+/**
+ * The three probes of a server with one HTTP health path: a patient startup,
+ * liveness, and readiness (on its own path when readiness means more, e.g. a backend answers).
+ */
+export function httpProbes(path: string, port: number, readinessPath: string = path): ProbesArgs {
+  return {
+    startup: { httpPath: path, port, periodSeconds: 5, failureThreshold: 60 },
+    liveness: { httpPath: path, port, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readiness: { httpPath: readinessPath, port, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
+  };
+}
+
 /** What every pod of the kit has: identity, containers, volumes, scheduling, traffic. */
 export interface PodArgs {
   namespace: pulumi.Input<string>;

@@ -20,7 +20,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import * as crypto from "crypto";
-import { keyUseStatement, podIdentityRole, policyDocument, PolicyStatement, STATIC_CREDENTIALS_TAG } from "../../aws/common";
+import { keyUseStatement, policyDocument, PolicyStatement, STATIC_CREDENTIALS_TAG } from "../../aws/common";
+import { awsIdentity } from "../../kubernetes/access";
 import { argError } from "../../checks";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { DnsRecordOutput, EndpointClassArgs } from "../../kubernetes/endpoint";
@@ -28,7 +29,7 @@ import { appLabels, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { cidrRule, PeerArgs, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { Task } from "../../kubernetes/task";
-import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, rolloutOf, SchedulingArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
+import { ContainerArgs, EnvVarArgs, podSecurityLevel, ResourcesArgs, resourcesWithDefaults, rolloutOf, SchedulingArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
 import { publicKeyPem, sslibKey } from "./keyid";
 import { METADATA_WEB_IMAGE, metadataNginxConf } from "../../kubernetes/metadata-web";
 
@@ -171,12 +172,6 @@ const DEFAULT_RESOURCES: Record<"api" | "worker" | "web" | "gateway" | "migrate"
   migrate: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
 };
 
-function withDefaults(given: ResourcesArgs | undefined, d: ResourcesArgs): ResourcesArgs {
-  return {
-    requests: { cpu: given?.requests?.cpu ?? d.requests!.cpu, memory: given?.requests?.memory ?? d.requests!.memory },
-    limits: { cpu: given?.limits?.cpu ?? d.limits!.cpu, memory: given?.limits?.memory ?? given?.requests?.memory ?? d.limits!.memory },
-  };
-}
 
 /**
  * RSTUF: API, workers, metadata web server and the online key, on the
@@ -426,7 +421,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     );
 
     // --- The metadata web server: our nginx (caching by TUF's rules), over the volume or the S3 gateway.
-    const webResources = withDefaults(args.web?.resources, DEFAULT_RESOURCES.web);
+    const webResources = resourcesWithDefaults(args.web?.resources, DEFAULT_RESOURCES.web);
     const nginxConf = new k8s.core.v1.ConfigMap(
       `${name}-web`,
       {
@@ -480,7 +475,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     };
 
     // --- The workers.
-    const workerResources = withDefaults(args.worker?.resources, DEFAULT_RESOURCES.worker);
+    const workerResources = resourcesWithDefaults(args.worker?.resources, DEFAULT_RESOURCES.worker);
     // Started once: a Celery ping of the pod's own node over the broker (the chart's probe). Each ping is a
     // new Python process that imports the app (pandas among it) and leaves a reply binding in Redis, so it
     // is the startup probe only.
@@ -555,14 +550,11 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
       let serviceAccountName: pulumi.Output<string> | undefined;
       let gateway: ContainerArgs | undefined;
       if (s3) {
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-web`, { metadata: { name: `${name}-web`, namespace, labels: labelsOf("web") }, automountServiceAccountToken: false }, child);
-        serviceAccountName = sa.metadata.name;
         const readPolicy = policyDocument([
           { Sid: "ReadMetadata", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${s3.bucketArn}/*` },
           { Sid: "BucketKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: s3.kmsKeyArn },
         ]);
-        const role = podIdentityRole(`${name}-web`, { inlinePolicy: readPolicy, tags }, this);
-        new aws.eks.PodIdentityAssociation(`${name}-web`, { clusterName: s3.clusterName, namespace: namespaceName, serviceAccount: `${name}-web`, roleArn: role.arn }, child);
+        serviceAccountName = awsIdentity({ namespace, name: `${name}-web`, labels: labelsOf("web"), policy: readPolicy, clusterName: s3.clusterName, tags }, this);
         gateway = {
           name: "s3-gateway",
           image: webImage,
@@ -611,7 +603,7 @@ export class RepositoryServiceTuf extends pulumi.ComponentResource {
     }
 
     // --- The API: stateless, as a non-root process on 8080 (the image's entrypoint binds 80 as root).
-    const apiResources = withDefaults(args.api?.resources, DEFAULT_RESOURCES.api);
+    const apiResources = resourcesWithDefaults(args.api?.resources, DEFAULT_RESOURCES.api);
     const apiPublic = args.endpoints?.apiPublic ?? false;
     const apiContainer = (disabled: string[]): ContainerArgs => ({
       name: "api",

@@ -7,6 +7,8 @@ import { PeerArgs, TrafficRuleArgs } from "../../kubernetes/network";
 import { ResourcesArgs, SchedulingArgs } from "../../kubernetes/workload";
 
 export const SIGSTORE_APP_NAME = "sigstore";
+/** Tags of the AWS resources Sigstore's roles get (IAM roles for Pod Identity). */
+export const SIGSTORE_TAGS = { "trust-services/service": "sigstore" };
 
 /** Ports: as upstream and the operator run them (upstream/sigstore.md §3.6). */
 export const SIGSTORE_PORTS = {

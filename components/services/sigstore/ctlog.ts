@@ -14,7 +14,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointArgs } from "../../kubernetes/endpoint";
-import { Workload } from "../../kubernetes/workload";
+import { httpProbes, Workload } from "../../kubernetes/workload";
 import { JOB_RESOURCES, NONROOT_UID, RoleContext, SIGSTORE_PORTS } from "./context";
 import { Trillian, TREE_KEY } from "./trillian";
 import { ctlogConfig } from "./x509";
@@ -82,11 +82,7 @@ export function ctlog(c: RoleContext, a: CtLogArgs): Workload {
           "--alsologtostderr",
         ],
         ports: [{ name: "http", port: SIGSTORE_PORTS.ctlog }],
-        probes: {
-          startup: { httpPath: "/healthz", port: SIGSTORE_PORTS.ctlog, periodSeconds: 5, failureThreshold: 60 },
-          liveness: { httpPath: "/healthz", port: SIGSTORE_PORTS.ctlog, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          readiness: { httpPath: "/healthz", port: SIGSTORE_PORTS.ctlog, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 2 },
-        },
+        probes: httpProbes("/healthz", SIGSTORE_PORTS.ctlog),
         resources: c.resources("ctlog"),
         mounts: [
           { volume: "keys", path: "/ctfe-keys", readOnly: true },

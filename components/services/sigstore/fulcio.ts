@@ -9,11 +9,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { policyDocument } from "../../aws/common";
+import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
-import { EnvVarArgs, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS } from "./context";
-import { awsIdentity } from "./rekor";
+import { EnvVarArgs, httpProbes, Workload } from "../../kubernetes/workload";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
 
 /** The issuer types Fulcio knows (fulcio pkg/config IssuerType), and what each makes the certificate's subject. */
 export const OIDC_ISSUER_TYPES = ["email", "github-workflow", "gitlab-pipeline", "buildkite-job", "codefresh-workflow", "kubernetes", "spiffe", "uri", "username"];
@@ -88,7 +88,7 @@ export function fulcio(c: RoleContext, a: FulcioArgs): Workload {
     : // viper's env for --fileca-key-passwd (prefix FULCIO_SERVE, no replacer): the password is in no argument.
       [{ name: "FULCIO_SERVE_FILECA-KEY-PASSWD", secretName: secret.metadata.name, secretKey: "password" }];
   const serviceAccountName = kms
-    ? awsIdentity(c, "fulcio", policyDocument([{ Sid: "CaKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), a.clusterName!)
+    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-fulcio`, labels: c.labelsOf("fulcio"), policy: policyDocument([{ Sid: "CaKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
     : undefined;
   const items = kms ? [{ key: "cert.pem", path: "cert.pem" }] : [{ key: "cert.pem", path: "cert.pem" }, { key: "key.pem", path: "key.pem" }];
   return new Workload(
@@ -121,11 +121,7 @@ export function fulcio(c: RoleContext, a: FulcioArgs): Workload {
           { name: "http", port: SIGSTORE_PORTS.fulcioHttp },
           { name: "grpc", port: SIGSTORE_PORTS.fulcioGrpc, appProtocol: "grpc" },
         ],
-        probes: {
-          startup: { httpPath: "/healthz", port: SIGSTORE_PORTS.fulcioHttp, periodSeconds: 5, failureThreshold: 60 },
-          liveness: { httpPath: "/healthz", port: SIGSTORE_PORTS.fulcioHttp, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          readiness: { httpPath: "/healthz", port: SIGSTORE_PORTS.fulcioHttp, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 2 },
-        },
+        probes: httpProbes("/healthz", SIGSTORE_PORTS.fulcioHttp),
         resources: c.resources("fulcio"),
         mounts: [
           { volume: "ca", path: "/var/run/fulcio-secrets", readOnly: true },

@@ -26,7 +26,7 @@ import { METADATA_WEB_IMAGE } from "../../kubernetes/metadata-web";
 import { appLabels, selectorLabels } from "../../kubernetes/labels";
 import { ServiceNamespace, TOPOLOGY_LABEL } from "../../kubernetes/namespace";
 import { PeerArgs } from "../../kubernetes/network";
-import { ResourcesArgs, SchedulingArgs, Workload } from "../../kubernetes/workload";
+import { ResourcesArgs, resourcesWithDefaults, SchedulingArgs, Workload } from "../../kubernetes/workload";
 import { RoleContext, SIGSTORE_APP_NAME, SIGSTORE_PORTS, SIGSTORE_RESOURCES, SIGSTORE_ROLES, SigstoreRole } from "./context";
 import { ctlog } from "./ctlog";
 import { fulcio, OIDC_ISSUER_TYPES, OidcIssuerArgs } from "./fulcio";
@@ -273,7 +273,7 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
       common: { namespace, topology, app: SIGSTORE_APP_NAME, instance: name, podLabels: { "trust-services/service": "sigstore" }, scheduling: args.scheduling, production },
       labelsOf,
       replicas: (role) => args.roles?.[role]?.replicas ?? (ha ? 3 : 1),
-      resources: (role) => withDefaults(args.roles?.[role]?.resources, SIGSTORE_RESOURCES[role]),
+      resources: (role) => resourcesWithDefaults(args.roles?.[role]?.resources, SIGSTORE_RESOURCES[role]),
       antiAffinity: ha ? "soft" : "none",
       clients,
       clientRule: (port) => (clients.length ? [{ peers: clients, ports: [port] }] : []),
@@ -431,12 +431,6 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function withDefaults(given: ResourcesArgs | undefined, d: ResourcesArgs): ResourcesArgs {
-  return {
-    requests: { cpu: given?.requests?.cpu ?? d.requests!.cpu, memory: given?.requests?.memory ?? d.requests!.memory },
-    limits: { cpu: given?.limits?.cpu ?? d.limits!.cpu, memory: given?.limits?.memory ?? given?.requests?.memory ?? d.limits!.memory },
-  };
-}
 
 /** Refuses contradictory args with the arg name, the value and what is allowed; returns the (empty) component inputs. */
 function checkArgs(name: string, args: TrustedArtifactSignerArgs): Record<string, never> {

@@ -66,19 +66,18 @@ export function makeMaterial(name: string, a: MaterialArgs, parent: pulumi.Resou
   const until = epoch.apply((e) => addDays(e, a.validityDays));
   const org = a.organization;
 
+  // A key given (its public half derived) or generated once.
+  const keyPair = (role: string, curve: string, given: pulumi.Input<string> | undefined) => {
+    if (given !== undefined) {
+      const privateKeyPem = pulumi.secret(given);
+      return { privateKeyPem, publicKeyPem: pulumi.unsecret(privateKeyPem.apply(publicOf)) };
+    }
+    const k = ecdsa(role, curve);
+    return { privateKeyPem: pulumi.secret(k.privateKeyPem), publicKeyPem: k.publicKeyPem };
+  };
+
   // --- Rekor.
-  let rekorPrivate: pulumi.Output<string> | undefined;
-  let rekorPublic: pulumi.Output<string>;
-  if (a.rekor?.awsKmsKeyArn) {
-    rekorPublic = pulumi.output(a.rekor.publicKeyPem!);
-  } else if (a.rekor?.privateKeyPem !== undefined) {
-    rekorPrivate = pulumi.secret(a.rekor.privateKeyPem);
-    rekorPublic = pulumi.unsecret(rekorPrivate.apply(publicOf));
-  } else {
-    const k = ecdsa("rekor-signer", "P256");
-    rekorPrivate = pulumi.secret(k.privateKeyPem);
-    rekorPublic = k.publicKeyPem;
-  }
+  const rekor = a.rekor?.awsKmsKeyArn ? { privateKeyPem: undefined, publicKeyPem: pulumi.output(a.rekor.publicKeyPem!) } : keyPair("rekor-signer", "P256", a.rekor?.privateKeyPem);
 
   // --- Fulcio: a self-signed root over its key (or the given chain).
   let fulcioChain: pulumi.Output<string[]>;
@@ -112,16 +111,7 @@ export function makeMaterial(name: string, a: MaterialArgs, parent: pulumi.Resou
   }
 
   // --- CT log.
-  let ctPrivate: pulumi.Output<string>;
-  let ctPublic: pulumi.Output<string>;
-  if (a.ctlog?.privateKeyPem !== undefined) {
-    ctPrivate = pulumi.secret(a.ctlog.privateKeyPem);
-    ctPublic = pulumi.unsecret(ctPrivate.apply(publicOf));
-  } else {
-    const k = ecdsa("ctlog-key", "P256");
-    ctPrivate = pulumi.secret(k.privateKeyPem);
-    ctPublic = k.publicKeyPem;
-  }
+  const ct = keyPair("ctlog-key", "P256", a.ctlog?.privateKeyPem);
 
   // --- TSA: leaf → intermediate → root, the leaf's time-stamping EKU critical.
   let tsaChain: pulumi.Output<string[]>;
@@ -169,9 +159,9 @@ export function makeMaterial(name: string, a: MaterialArgs, parent: pulumi.Resou
   }
   return {
     epoch,
-    rekor: { privateKeyPem: rekorPrivate, publicKeyPem: rekorPublic },
+    rekor,
     fulcio: { chainPem: fulcioChain, encryptedKeyPem: fulcioKey, keyPassword: fulcioPassword, expires: fulcioChain.apply(notAfter) },
-    ctlog: { privateKeyPem: ctPrivate, publicKeyPem: ctPublic },
+    ctlog: ct,
     tsa: { chainPem: tsaChain, privateKeyPem: tsaPrivate, expires: tsaChain.apply(notAfter) },
   };
 }

@@ -11,15 +11,15 @@
  * - attestations on a volume, or in S3 through EKS Pod Identity;
  * - its checkpoints signed under one hostname (the public one), whatever pod signs.
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { keyUseStatement, podIdentityRole, policyDocument, PolicyStatement } from "../../aws/common";
+import { keyUseStatement, policyDocument, PolicyStatement } from "../../aws/common";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
+import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
-import { EnvVarArgs, MountArgs, VolumeArgs, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS } from "./context";
+import { EnvVarArgs, MountArgs, VolumeArgs, httpProbes, Workload } from "../../kubernetes/workload";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
 import { Trillian, TREE_KEY } from "./trillian";
 
 /** Attestations stored by Rekor (intoto and cose entries) are at most this large. */
@@ -88,7 +88,7 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
         : []),
       ...(a.awsKmsKeyArn ? [{ Sid: "SigningKey", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn }] : []),
     ];
-    serviceAccountName = awsIdentity(c, "rekor", policyDocument(statements), a.clusterName!);
+    serviceAccountName = awsIdentity({ namespace: c.namespace, name: `${c.name}-rekor`, labels: c.labelsOf("rekor"), policy: policyDocument(statements), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent);
     toAws.push(cidrRule(["0.0.0.0/0"], [443]), podIdentityAgent());
   }
   const attestationUrl = a.bucket ? pulumi.interpolate`s3://${a.bucket.bucketName}?region=${a.bucket.region}` : "file:///var/run/attestations?no_tmp_dir=true";
@@ -127,12 +127,8 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
         ],
         env: [...env, ...(a.awsKmsKeyArn || a.bucket ? [{ name: "AWS_REGION", value: a.bucket?.region ?? a.awsKmsKeyArn!.split(":")[3] }] : [])],
         ports: [{ name: "http", port: SIGSTORE_PORTS.rekor }],
-        probes: {
-          startup: { httpPath: "/ping", port: SIGSTORE_PORTS.rekor, periodSeconds: 5, failureThreshold: 60 },
-          liveness: { httpPath: "/ping", port: SIGSTORE_PORTS.rekor, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          // Ready when the log answers: the tree's head through Trillian.
-          readiness: { httpPath: "/api/v1/log", port: SIGSTORE_PORTS.rekor, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        },
+        // Ready when the log answers: the tree's head through Trillian.
+        probes: httpProbes("/ping", SIGSTORE_PORTS.rekor, "/api/v1/log"),
         resources: c.resources("rekor"),
         mounts,
         security: { runAsUser: NONROOT_UID, runAsGroup: NONROOT_UID },
@@ -145,13 +141,4 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
     // Its tree exists first: the pod reads the id from the tree's ConfigMap.
     { parent: c.parent, dependsOn: [a.trillian.treeReady.rekor] },
   );
-}
-
-/** A ServiceAccount whose pods get this inline policy through EKS Pod Identity; returns its name. */
-export function awsIdentity(c: RoleContext, role: string, policy: pulumi.Input<string>, clusterName: pulumi.Input<string>): pulumi.Output<string> {
-  const name = `${c.name}-${role}`;
-  const sa = new k8s.core.v1.ServiceAccount(name, { metadata: { name, namespace: c.namespace, labels: c.labelsOf(role) }, automountServiceAccountToken: false }, { parent: c.parent });
-  const iamRole = podIdentityRole(name, { inlinePolicy: policy, tags: { "trust-services/service": "sigstore" } }, c.parent);
-  new aws.eks.PodIdentityAssociation(name, { clusterName, namespace: c.namespace, serviceAccount: sa.metadata.name, roleArn: iamRole.arn }, { parent: c.parent });
-  return sa.metadata.name;
 }

@@ -10,11 +10,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument } from "../../aws/common";
+import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
-import { Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS } from "./context";
-import { awsIdentity } from "./rekor";
+import { httpProbes, Workload } from "../../kubernetes/workload";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
 
 export interface TsaArgs {
   image: string;
@@ -40,7 +40,7 @@ export function tsa(c: RoleContext, a: TsaArgs): Workload {
     child,
   );
   const serviceAccountName = kms
-    ? awsIdentity(c, "tsa", policyDocument([{ Sid: "SigningKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), a.clusterName!)
+    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-tsa`, labels: c.labelsOf("tsa"), policy: policyDocument([{ Sid: "SigningKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
     : undefined;
   return new Workload(
     `${c.name}-tsa`,
@@ -66,12 +66,8 @@ export function tsa(c: RoleContext, a: TsaArgs): Workload {
         ],
         env: kms ? [{ name: "AWS_REGION", value: a.awsKmsKeyArn!.split(":")[3] }] : [],
         ports: [{ name: "http", port: SIGSTORE_PORTS.tsa }],
-        probes: {
-          startup: { httpPath: "/ping", port: SIGSTORE_PORTS.tsa, periodSeconds: 5, failureThreshold: 60 },
-          liveness: { httpPath: "/ping", port: SIGSTORE_PORTS.tsa, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-          // Ready once it serves its chain (the operator's check).
-          readiness: { httpPath: "/api/v1/timestamp/certchain", port: SIGSTORE_PORTS.tsa, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 2 },
-        },
+        // Ready once it serves its chain (the operator's check).
+        probes: httpProbes("/ping", SIGSTORE_PORTS.tsa, "/api/v1/timestamp/certchain"),
         resources: c.resources("tsa"),
         mounts: [{ volume: "signer", path: "/var/run/tsa", readOnly: true }],
         security: { runAsUser: NONROOT_UID, runAsGroup: NONROOT_UID },

@@ -15,8 +15,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { podIdentityRole } from "../../aws/common";
 import { argError } from "../../checks";
+import { awsIdentity } from "../../kubernetes/access";
 import { formerly } from "../../types";
 import { credentialsSecret, DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { appLabels, selectorLabels } from "../../kubernetes/labels";
@@ -343,17 +343,9 @@ export class XRoadSecurityServer extends pulumi.ComponentResource {
     let archiver: ContainerArgs | undefined;
     if (args.archive) {
       const a = args.archive;
-      const sa = new k8s.core.v1.ServiceAccount(
-        `${name}-archiver`,
-        { metadata: { name: `${name}-archiver`, namespace, labels: identityLabels("archiver") }, automountServiceAccountToken: false },
-        child,
-      );
-      serviceAccountName = sa.metadata.name;
-      const role = podIdentityRole(`${name}-archiver`, { inlinePolicy: a.accessPolicy, tags: { "trust-services/service": "xroad" } }, this);
-      new aws.eks.PodIdentityAssociation(
-        `${name}-archiver`,
-        { clusterName: a.clusterName, namespace: namespaceName, serviceAccount: `${name}-archiver`, roleArn: role.arn },
-        child,
+      serviceAccountName = awsIdentity(
+        { namespace, name: `${name}-archiver`, labels: identityLabels("archiver"), policy: a.accessPolicy, clusterName: a.clusterName, tags: { "trust-services/service": "xroad" } },
+        this,
       );
       const interval = seconds(a.interval ?? "6h");
       archiver = {
