@@ -313,11 +313,12 @@ export function mockPrivateKey(name: string, algorithm: string | undefined, curv
     key = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]), format: "der", type: "pkcs8" });
   } else if (algorithm === "ECDSA") {
     const c = curve ?? "P224";
-    const { p256, p384 } = require("@noble/curves/nist") as typeof import("@noble/curves/nist");
-    const ec = c === "P256" ? p256 : c === "P384" ? p384 : undefined;
-    if (!ec) throw new Error(`mock tls.PrivateKey ${name}: curve ${c} (the mocks make P256 and P384)`);
+    if (c !== "P256" && c !== "P384") throw new Error(`mock tls.PrivateKey ${name}: curve ${c} (the mocks make P256 and P384)`);
     const d = crypto.createHash(c === "P256" ? "sha256" : "sha384").update(name).digest();
-    const point = Buffer.from(ec.getPublicKey(d, false));
+    // OpenSSL derives the public point (an ECDH key with that private value).
+    const ecdh = crypto.createECDH(c === "P256" ? "prime256v1" : "secp384r1");
+    ecdh.setPrivateKey(d);
+    const point = ecdh.getPublicKey();
     const half = (point.length - 1) / 2;
     const b64 = (b: Buffer) => b.toString("base64url");
     key = crypto.createPrivateKey({ key: { kty: "EC", crv: c === "P256" ? "P-256" : "P-384", d: b64(d), x: b64(point.subarray(1, 1 + half)), y: b64(point.subarray(1 + half)) }, format: "jwk" });

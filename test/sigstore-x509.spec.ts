@@ -13,7 +13,8 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { Updater } from "tuf-js";
-import { ctlogConfig, issueCertificate, legacyEncryptedPem } from "../components/services/sigstore/x509";
+import { p256, p384 } from "@noble/curves/nist";
+import { ctlogConfig, deterministicEcdsa, issueCertificate, legacyEncryptedPem } from "../components/services/sigstore/x509";
 import { buildTufRepository } from "../components/services/sigstore/tuf";
 import { freePort } from "./servers";
 
@@ -87,6 +88,23 @@ describe("Sigstore certificates and key files (x509.ts), checked by openssl", ()
     assert.match(text, /log_id: 42\n/);
     assert.match(text, /backend_spec: "dns:\/\/\/logserver:8091"/);
     assert.throws(() => ctlogConfig({ logId: "1", prefix: "a/b", rootsPemFiles: [], privateKeyPem: leafKey, backendSpec: "x" }), /prefix/);
+  });
+});
+
+describe("deterministic ECDSA (RFC 6979) on OpenSSL's curve arithmetic", () => {
+  it("signs exactly as @noble/curves' RFC 6979 signer does, and Node verifies every signature", () => {
+    for (const [curve, noble, hash] of [["prime256v1", p256, "sha256"], ["secp384r1", p384, "sha384"]] as const) {
+      for (let i = 0; i < 12; i++) {
+        const { privateKey, publicKey } = crypto.generateKeyPairSync("ec", { namedCurve: curve });
+        const d = Buffer.from(String(privateKey.export({ format: "jwk" }).d), "base64url");
+        const message = crypto.randomBytes(1 + i * 37);
+        const ours = deterministicEcdsa(curve, d, message);
+        const theirs = Buffer.from(noble.sign(crypto.createHash(hash).update(message).digest(), d, { lowS: false }).toDERRawBytes());
+        assert.ok(ours.equals(theirs), `${curve} #${i}: the same signature as @noble/curves`);
+        assert.ok(crypto.verify(hash, message, publicKey, ours), `${curve} #${i}: Node verifies it`);
+        assert.ok(deterministicEcdsa(curve, d, message).equals(ours), "the same again");
+      }
+    }
   });
 });
 

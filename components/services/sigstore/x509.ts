@@ -6,9 +6,9 @@
  *   check, among them an extended key usage marked critical (the timestamp
  *   authority refuses a signing certificate whose time-stamping EKU is not,
  *   RFC 3161 §2.3; @pulumi/tls always writes it non-critical). Signed with
- *   ECDSA whose nonce is derived from the key and the message (RFC 6979, by
- *   @noble/curves), so the same inputs give the same certificate and a
- *   preview shows no change.
+ *   ECDSA whose nonce is derived from the key and the message (RFC 6979;
+ *   the curve arithmetic is OpenSSL's, through Node's ECDH), so the same
+ *   inputs give the same certificate and a preview shows no change.
  * - `legacyEncryptedPem`: an EC key in OpenSSL's traditional encrypted PEM
  *   (`Proc-Type: 4,ENCRYPTED`, RFC 1423), which Fulcio's file CA reads, with an
  *   IV derived from the key and the password (deterministic, as above).
@@ -18,7 +18,6 @@
  *
  * openssl checks what these make (test/sigstore-x509.spec.ts).
  */
-import { p256, p384 } from "@noble/curves/nist";
 import * as crypto from "crypto";
 
 // --- DER, the few types a certificate needs.
@@ -136,18 +135,77 @@ function name(subject: CertificateSubject): Buffer {
   );
 }
 
+/** The curves certificates are signed on: OpenSSL's name, the group order, the hash RFC 6979 pairs with it. */
+const CURVES: Record<string, { n: bigint; bytes: number; hash: string; algorithm: string }> = {
+  prime256v1: { n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n, bytes: 32, hash: "sha256", algorithm: OID.ecdsaSha256 },
+  secp384r1: {
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+    bytes: 48,
+    hash: "sha384",
+    algorithm: OID.ecdsaSha384,
+  },
+};
+
+const toInt = (b: Buffer) => BigInt(`0x${b.toString("hex") || "0"}`);
+const toBytes = (v: bigint, length: number) => Buffer.from(v.toString(16).padStart(length * 2, "0"), "hex");
+const mod = (a: bigint, n: bigint) => ((a % n) + n) % n;
+
+/** a⁻¹ mod n (n prime), by the extended Euclidean algorithm. */
+function inverse(a: bigint, n: bigint): bigint {
+  let [r0, r1, t0, t1] = [mod(a, n), n, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [t0, t1] = [t1, t0 - q * t1];
+  }
+  return mod(t0, n);
+}
+
+/**
+ * A deterministic ECDSA signature (RFC 6979 §3.2, with the hash whose length is
+ * the order's: SHA-256 on P-256, SHA-384 on P-384), DER-encoded. The nonce's
+ * point k·G comes from OpenSSL (an ECDH key whose private value is k).
+ */
+export function deterministicEcdsa(curveName: string, privateScalar: Buffer, message: Buffer): Buffer {
+  const c = CURVES[curveName];
+  if (!c) throw new Error(`deterministicEcdsa: curve ${curveName}; P-256 or P-384`);
+  const hmac = (key: Buffer, ...parts: Buffer[]) => crypto.createHmac(c.hash, key).update(Buffer.concat(parts)).digest();
+  const d = toInt(privateScalar);
+  const h = crypto.createHash(c.hash).update(message).digest(); // as long as the order: bits2int is the identity
+  const z = toInt(h);
+  const x = toBytes(d, c.bytes);
+  const h1 = toBytes(mod(z, c.n), c.bytes);
+  const size = h.length;
+  let v = Buffer.alloc(size, 0x01);
+  let k = Buffer.alloc(size, 0x00);
+  k = hmac(k, v, Buffer.from([0x00]), x, h1);
+  v = hmac(k, v);
+  k = hmac(k, v, Buffer.from([0x01]), x, h1);
+  v = hmac(k, v);
+  for (;;) {
+    v = hmac(k, v);
+    const nonce = toInt(v);
+    if (nonce >= 1n && nonce < c.n) {
+      const ecdh = crypto.createECDH(curveName);
+      ecdh.setPrivateKey(toBytes(nonce, c.bytes));
+      const r = mod(toInt(ecdh.getPublicKey().subarray(1, 1 + c.bytes)), c.n);
+      const s = mod(inverse(nonce, c.n) * (z + r * d), c.n);
+      if (r !== 0n && s !== 0n) return seq(uint(toBytes(r, c.bytes)), uint(toBytes(s, c.bytes)));
+    }
+    k = hmac(k, v, Buffer.from([0x00]));
+    v = hmac(k, v);
+  }
+}
+
 /** An ECDSA signer over P-256 or P-384 with RFC 6979 nonces. */
 function ecdsaSigner(privateKeyPem: string): { algorithm: Buffer; sign: (data: Buffer) => Buffer } {
   const key = crypto.createPrivateKey(privateKeyPem);
-  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const curve = String(key.asymmetricKeyDetails?.namedCurve);
+  if (key.asymmetricKeyType !== "ec" || !CURVES[curve]) {
+    throw new Error(`a ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""} issuer key: certificates are signed with ECDSA P-256 or P-384`);
+  }
   const d = Buffer.from(String(key.export({ format: "jwk" }).d), "base64url");
-  if (key.asymmetricKeyType === "ec" && curve === "prime256v1") {
-    return { algorithm: seq(oid(OID.ecdsaSha256)), sign: (data) => Buffer.from(p256.sign(crypto.createHash("sha256").update(data).digest(), d).toDERRawBytes()) };
-  }
-  if (key.asymmetricKeyType === "ec" && curve === "secp384r1") {
-    return { algorithm: seq(oid(OID.ecdsaSha384)), sign: (data) => Buffer.from(p384.sign(crypto.createHash("sha384").update(data).digest(), d).toDERRawBytes()) };
-  }
-  throw new Error(`a ${key.asymmetricKeyType} ${curve ?? ""} issuer key: certificates are signed with ECDSA P-256 or P-384`);
+  return { algorithm: seq(oid(CURVES[curve].algorithm)), sign: (data) => deterministicEcdsa(curve, d, data) };
 }
 
 export interface CertificateSubject {
