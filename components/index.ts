@@ -79,6 +79,7 @@ export {
   CtLogKeyArgs,
   TsaSignerArgs,
   SigstoreTufArgs,
+  SigstoreTreesArgs,
   SigstoreAttestationVolumeArgs,
   SigstoreAttestationBucketArgs,
   SigstoreEndpointsArgs,

@@ -364,6 +364,7 @@ function fulfilNeeds(
           user: c.given.user,
           password: c.given.password,
           tls: c.given.tls,
+          caCertificate: c.given.tls ? c.given.caCertificate : undefined,
           location: "given",
           cidrs: c.given.cidrs,
         };

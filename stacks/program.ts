@@ -160,7 +160,7 @@ export function deploy(settings: Settings): StackOutputs {
       if (settings.sigstore!.exposure.ctlogPublic) outputs.endpoints["ctlog"] = g.ctlogUrl;
     } else {
       outputs.portForward["sigstore"] =
-        `kubectl -n ${ns} port-forward svc/sigstore-tuf 8000:8000 (and svc/sigstore-fulcio 5555, svc/sigstore-rekor 3000, svc/sigstore-tsa 3000): the trusted root names the in-cluster URLs, which clients inside the cluster reach`;
+        `kubectl -n ${ns} port-forward svc/sigstore-tuf 8000:8000 (and svc/sigstore-fulcio 5555:5555, svc/sigstore-rekor 3000:3000, svc/sigstore-tsa 3001:3000): the trusted root names the in-cluster URLs, which clients inside the cluster reach`;
     }
     outputs.dnsRecords.push(...g.dnsRecords);
     outputs.sigstore = {

@@ -3,6 +3,7 @@
  * blocks share (CIDRs, Kubernetes quantities, secrets, databases).
  * Nothing here reads config or creates resources.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { z } from "zod";
@@ -125,6 +126,19 @@ export const sharedName = z
   .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, { message: "a name such as main (lowercase letters and digits, single '-' between them)" });
 
 /** A pinned image reference: `[registry[:port]/]repository:tag` (not latest) or a digest. */
+/** One or more PEM certificates. */
+export const pemCertificates = z.string().refine(
+  (p) => {
+    const certs = p.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    try {
+      return certs.length > 0 && certs.every((c) => new crypto.X509Certificate(c));
+    } catch {
+      return false;
+    }
+  },
+  { message: "PEM certificates (-----BEGIN CERTIFICATE----- …)" },
+);
+
 export const pinnedImage = z.string().refine(isPinnedImage, { message: "a pinned image reference (repository:tag other than latest, or @sha256 digest)" });
 
 /** An in-cluster store (topology single). */
@@ -163,6 +177,7 @@ export function databaseBlock(defaults: {
         ).describe("Its password; set with `pulumi config set --path --secret`."),
         database: z.string().regex(SQL_IDENTIFIER, { message: SQL_IDENTIFIER_RULE }).optional().describe("Database name (default: the service's)."),
         tls: z.boolean().default(true).describe("The server takes TLS connections."),
+        caCertificate: pemCertificates.optional().describe("The CA that signed the server's certificate (PEM): clients verify the server with it."),
         cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the database's address lies (egress NetworkPolicy)."),
       })
       .optional()
@@ -177,7 +192,7 @@ export function databaseBlock(defaults: {
 
 export type DatabaseSettings = {
   create?: z.output<ReturnType<typeof rdsCreate>>;
-  given?: { host: string; port: number; user: string; password: pulumi.Output<string>; database?: string; tls: boolean; cidrs: string[] };
+  given?: { host: string; port: number; user: string; password: pulumi.Output<string>; database?: string; tls: boolean; caCertificate?: string; cidrs: string[] };
   shared?: string;
   inCluster?: z.output<typeof inClusterStore>;
 };

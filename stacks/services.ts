@@ -182,6 +182,7 @@ export function buildServices(s: Settings, platform: Platform): Services {
         ctlogKey: { privateKeyPem: g.keys.ctlog.privateKey },
         tsaSigner: { privateKeyPem: g.keys.tsa.privateKey, certificateChainPem: g.keys.tsa.certificateChain, awsKmsKeyArn: g.keys.tsa.awsKmsKeyArn },
         tuf: g.tuf,
+        trees: g.trees,
         organization: g.organization,
         certificateValidityDays: g.certificateValidityDays,
         clusterName: platform.cluster?.clusterName,

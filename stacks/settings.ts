@@ -14,7 +14,7 @@ import { cacheCreateDefaults, cidr, cloudWatchRetentionDays, rdsCreateDefaults, 
 import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } from "./settings-endpoints";
 import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
 import { checkRstuf, checkRstufKmsRegion, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
-import { checkSigstore, sigstoreBlock, sigstoreEndpoints, sigstoreNeeds } from "./settings-sigstore";
+import { checkSigstore, checkSigstoreRdsRegion, sigstoreBlock, sigstoreEndpoints, sigstoreNeeds } from "./settings-sigstore";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -445,6 +445,7 @@ export function parseSettings(
   const regionProblems = [
     checkCertificateRegion(s.endpoints, runtime.region),
     checkRstufKmsRegion(s.rstuf, s.rstuf ? topologyOf(s, s.rstuf) : s.topology, s.cluster.create !== undefined, runtime.region),
+    checkSigstoreRdsRegion(s.sigstore, s.sigstore ? topologyOf(s, s.sigstore) : s.topology, runtime.region),
   ].filter((p): p is string => p !== undefined);
   if (regionProblems.length) throw new SettingsError(regionProblems);
   if (usesAws && !runtime.region) {

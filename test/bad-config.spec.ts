@@ -187,6 +187,8 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["S3 attestations on an existing cluster", { ...EXISTING, "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], attestations: { backend: "s3" } } }, "trust-services:sigstore.attestations.backend"],
   ["TUF renewal after expiry", { ...REGION, "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], tuf: { expiryDays: 30, renewAfterDays: 30 } } }, "trust-services:sigstore.tuf.renewAfterDays"],
   ["a Rekor hostname without endpoints", { ...REGION, "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], exposure: { rekorHostname: "rekor.example.org" } } }, "trust-services:sigstore.exposure.rekorHostname"],
+  ["a tree id that is not a number", { ...REGION, "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], trees: { rekor: "tree-1" } } }, "trust-services:sigstore.trees.rekor"],
+  ["a given database CA that is not PEM", { ...REGION, "trust-services:topology": "external-db", "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], database: { given: { host: "db", password: { secure: "v1:x" }, caCertificate: "ca.pem" } } } }, "trust-services:sigstore.database.given.caCertificate"],
   ["a MySQL 5.7 for Trillian", { ...REGION, "trust-services:topology": "external-db", "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], database: { create: { engineVersion: "5.7" } } } }, "trust-services:sigstore.database.create.engineVersion"],
 ];
 

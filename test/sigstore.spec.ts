@@ -21,6 +21,7 @@ import * as YAML from "yaml";
 import { ELECTION } from "../components/services/sigstore/trillian";
 import { TREE_ID_PLACEHOLDER } from "../components/services/sigstore/ctlog";
 import { logId } from "../components/services/sigstore/trust-root";
+import { RDS_CA_UNKNOWN_REGIONS } from "../components/aws/rds-ca";
 import { DependencyGraph } from "./graph";
 import { isSecretValue, plain, Recorded, Run, runStack, runStackFile } from "./harness";
 import { schemaErrors } from "./k8s-schema";
@@ -141,7 +142,6 @@ function commonChecks(get: () => Run, urls: { rekor: RegExp; fulcio: RegExp; tsa
       const cm = run.get(CONFIGMAP, `sigstore-${tree}-tree`);
       assert.equal(obj(cm).data, undefined, "created without an id: createtree writes it");
       assert.deepEqual(cm.ignoreChanges, ["data"], "Pulumi leaves the id alone");
-      assert.equal(cm.retainOnDelete, true, "kept on destroy: the id names the tree's data");
       const task = taskNamed(run, `sigstore-${tree}-createtree`);
       const [job] = run.ofType("kubernetes:batch/v1:Job").filter((j) => j.parent === task.urn);
       const c = obj(job).spec.template.spec.containers[0];
@@ -473,6 +473,57 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
       ]) {
         assert.equal(run.get(type, name).protect, true, `${name} is protected`);
       }
+    });
+  });
+
+  describe("recorded tree ids, and what the servers read only at start", () => {
+    it("writes recorded tree ids itself and runs no createtree Job for them; the readers wait for the ConfigMap", async () => {
+      const run = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], trees: { rekor: "7264985125283614329" } } });
+      const rekorTree = run.get(CONFIGMAP, "sigstore-rekor-tree");
+      assert.deepEqual(obj(rekorTree).data, { treeID: "7264985125283614329" });
+      assert.deepEqual(rekorTree.ignoreChanges, [], "Pulumi owns the recorded id");
+      assert.equal(run.resources.filter((r) => r.type === "trust-services:index:Task" && r.name === "sigstore-rekor-createtree").length, 0, "no Job for a recorded tree");
+      assert.ok(taskNamed(run, "sigstore-ctlog-createtree"), "the CT log's tree is still made");
+      const role = obj(run.get("kubernetes:rbac.authorization.k8s.io/v1:Role", "sigstore-createtree"));
+      assert.deepEqual(role.rules[0].resourceNames, ["sigstore-ctlog-tree"], "createtree may write only the map it fills");
+      assert.ok(new DependencyGraph(run).upstream(run.get(DEPLOYMENT, "sigstore-rekor")).has(rekorTree.urn));
+      await valid(run);
+      // Both recorded: no createtree account at all.
+      const both = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], trees: { rekor: "1", ctlog: "2" } } });
+      assert.equal(both.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => r.name === "sigstore-createtree").length, 0);
+      await valid(both);
+    });
+
+    it("rolls Fulcio when its issuers change, and each server when its key or chain changes (a digest of public data only)", async () => {
+      const digest = (run: Run, role: string) => deployment(run, role).spec.template.metadata.annotations["trust-services.io/startup-digest"];
+      const base = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB] } });
+      const more = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB, { issuerUrl: "https://sso.example.org/realms/eng", type: "email" }] } });
+      const pem = String(crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }));
+      const rekey = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], keys: { rekor: { privateKey: pem }, ctlog: { privateKey: pem }, tsa: { privateKey: pem } } } });
+      for (const role of ["rekor", "fulcio", "ctlog", "tsa"]) assert.match(digest(base, role), /^[0-9a-f]{16}$/, role);
+      assert.notEqual(digest(more, "fulcio"), digest(base, "fulcio"), "new issuers roll Fulcio");
+      assert.equal(digest(more, "rekor"), digest(base, "rekor"), "and nothing else");
+      for (const role of ["rekor", "ctlog", "tsa"]) assert.notEqual(digest(rekey, role), digest(base, role), `a new key rolls ${role}`);
+    });
+
+    it("verifies a given MySQL with its CA, and refuses a given TLS MySQL without one (Trillian cannot verify without)", async () => {
+      const dir = tempDir("ts-given-ca-");
+      assert.equal(openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-subj", "/CN=db ca", "-days", "30"]).status, 0);
+      const ca = fs.readFileSync(path.join(dir, "c.pem"), "utf8");
+      fs.rmSync(dir, { recursive: true, force: true });
+      const given = { host: "mysql.internal.example.org", password: { secure: "v1:x" }, caCertificate: ca };
+      const run = await runStack({ ...REGION, topology: "external-db", sigstore: { oidcIssuers: [GITHUB], database: { given } } });
+      assert.equal(secretData(run, "sigstore-trillian-database")["ca.crt"], ca);
+      assert.equal(arg(main(deployment(run, "trillian-logserver")), "--mysql_server_name"), "mysql.internal.example.org");
+      await assert.rejects(
+        () => runStack({ ...REGION, topology: "external-db", sigstore: { oidcIssuers: [GITHUB], database: { given: { host: "mysql.internal.example.org", password: { secure: "v1:x" } } } } }),
+        /sigstore\.database\.given\.caCertificate/,
+      );
+    });
+
+    it("refuses RDS in a region whose RDS CAs the project does not know (Trillian would have no TLS), before any resource", async () => {
+      const region = RDS_CA_UNKNOWN_REGIONS.find((r) => !r.startsWith("us-gov") && !r.startsWith("cn-"))!;
+      await assert.rejects(() => runStack({ "aws:region": region, topology: "external-db", sigstore: { oidcIssuers: [GITHUB] } }), new RegExp(`trust-services:sigstore\\.database: RDS in ${region}`));
     });
   });
 

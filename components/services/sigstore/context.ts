@@ -2,6 +2,7 @@
  * What every role of the Sigstore component shares: where it runs, how its
  * pods are labelled, its replicas and resources, and who may reach it.
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { PeerArgs, TrafficRuleArgs } from "../../kubernetes/network";
 import { ResourcesArgs, SchedulingArgs } from "../../kubernetes/workload";
@@ -74,3 +75,15 @@ export interface RoleContext {
   peer(component: string): PeerArgs;
 }
 
+
+/**
+ * A short digest of what a server reads only at start (its configuration, its
+ * certificates, its public key: never a secret), as a pod annotation: a change
+ * rolls the pods, which would otherwise keep serving the old files.
+ */
+export function startupDigest(...parts: pulumi.Input<string>[]): pulumi.Output<string> {
+  return pulumi.unsecret(pulumi.all(parts).apply((p) => crypto.createHash("sha256").update(p.join("\0")).digest("hex").slice(0, 16)));
+}
+
+/** The annotation that carries it. */
+export const STARTUP_DIGEST = "trust-services.io/startup-digest";

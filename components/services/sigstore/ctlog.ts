@@ -15,7 +15,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { httpProbes, Workload } from "../../kubernetes/workload";
-import { JOB_RESOURCES, NONROOT_UID, RoleContext, SIGSTORE_PORTS } from "./context";
+import { JOB_RESOURCES, NONROOT_UID, RoleContext, SIGSTORE_PORTS, STARTUP_DIGEST, startupDigest } from "./context";
 import { Trillian, TREE_KEY } from "./trillian";
 import { ctlogConfig } from "./x509";
 
@@ -30,6 +30,8 @@ export interface CtLogArgs {
   privateKeyPem: pulumi.Output<string>;
   /** Fulcio's chain: its root is the one root the log accepts. */
   fulcioChainPem: pulumi.Output<string[]>;
+  /** The log's public key (a new key rolls the pods). */
+  publicKeyPem: pulumi.Output<string>;
   /** The log's URL path prefix. */
   prefix: string;
   endpoint?: EndpointArgs;
@@ -58,6 +60,8 @@ export function ctlog(c: RoleContext, a: CtLogArgs): Workload {
       replicas: c.replicas("ctlog"),
       antiAffinity: c.antiAffinity,
       fsGroup: NONROOT_UID,
+      // ct_server reads its configuration only at start: a new key, root or backend rolls the pods.
+      podAnnotations: { [STARTUP_DIGEST]: startupDigest(a.publicKeyPem, a.fulcioChainPem.apply((c) => c[c.length - 1]), a.trillian.grpcTarget, a.prefix) },
       initContainers: [
         {
           name: "config",

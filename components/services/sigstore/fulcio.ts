@@ -13,7 +13,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
 import { EnvVarArgs, httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
 
 /** The issuer types Fulcio knows (fulcio pkg/config IssuerType), and what each makes the certificate's subject. */
 export const OIDC_ISSUER_TYPES = ["email", "github-workflow", "gitlab-pipeline", "buildkite-job", "codefresh-workflow", "kubernetes", "spiffe", "uri", "username"];
@@ -100,6 +100,8 @@ export function fulcio(c: RoleContext, a: FulcioArgs): Workload {
       antiAffinity: c.antiAffinity,
       serviceAccountName,
       fsGroup: NONROOT_UID,
+      // Fulcio reads its issuers and its CA only at start (--fileca-watch=false): a change rolls the pods.
+      podAnnotations: { [STARTUP_DIGEST]: startupDigest(fulcioConfig(a.oidcIssuers), a.chainPem.apply((c) => c.join("")), a.ctlogUrl) },
       container: {
         name: "fulcio",
         image: a.image,

@@ -43,8 +43,9 @@ export const SIGSTORE_TOPOLOGIES = ["single", "external-db", "ha"];
 
 /**
  * The images run by default: the upstream releases the Sigstore Helm charts pin
- * (tag and digest), ct_server and the Trillian tools from the last scaffolding
- * release that builds them (upstream/sigstore.md §2).
+ * (tag and digest); ct_server and the Trillian tools from scaffolding v0.7.31, as
+ * the charts pin them (scaffolding builds them up to v0.7.33, from the same code;
+ * upstream/sigstore.md §2).
  */
 export const SIGSTORE_IMAGES = {
   trillianLogServer: "ghcr.io/sigstore/scaffolding/trillian_log_server:v1.7.3@sha256:5a878e4e4f03790d2dda4b07a551ff9832128b307447d4156255c73690aa2da3",
@@ -133,6 +134,12 @@ export interface TsaSignerArgs {
   awsKmsKeyArn?: string;
 }
 
+/** Trillian tree ids made earlier (recorded from the tree ConfigMaps). */
+export interface SigstoreTreesArgs {
+  rekor?: string;
+  ctlog?: string;
+}
+
 /** The TUF mirror's metadata lifetimes. */
 export interface SigstoreTufArgs {
   /** Days targets, snapshot and timestamp are valid after each signing. @default 180 */
@@ -199,6 +206,8 @@ export interface TrustedArtifactSignerArgs {
   ctlogKey?: CtLogKeyArgs;
   tsaSigner?: TsaSignerArgs;
   tuf?: SigstoreTufArgs;
+  /** Tree ids already made: Pulumi writes them into the tree ConfigMaps, and no createtree Job runs for them. */
+  trees?: SigstoreTreesArgs;
   /** Subject organization of the generated certificates. @default "trust-services" */
   organization?: string;
   /** Days the generated certificates are valid. @default 3650 */
@@ -332,12 +341,14 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
       database: args.database,
       images: { logServer: images.trillianLogServer, logSigner: images.trillianLogSigner, createdb: images.createdb, createtree: images.createtree },
       logClients: ["rekor", "ctlog"],
+      treeIds: args.trees,
     });
     const rekorWorkload = rekor(c, {
       image: images.rekor,
       trillian: trees,
       cache: args.cache,
       privateKeyPem: m.rekor.privateKeyPem,
+      publicKeyPem: m.rekor.publicKeyPem,
       awsKmsKeyArn: args.rekorSigner?.awsKmsKeyArn,
       volume: args.attestationVolume
         ? { size: args.attestationVolume.size ?? "10Gi", storageClass: args.attestationVolume.storageClass, readWriteMany: args.attestationVolume.readWriteMany ?? false }
@@ -352,6 +363,7 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
       shellImage: images.shell,
       trillian: trees,
       privateKeyPem: m.ctlog.privateKeyPem,
+      publicKeyPem: m.ctlog.publicKeyPem,
       fulcioChainPem: m.fulcio.chainPem,
       prefix: CTLOG_PREFIX,
       endpoint: ctlogEndpoint,
@@ -461,6 +473,9 @@ function checkArgs(name: string, args: TrustedArtifactSignerArgs): Record<string
   }
   const kms = args.rekorSigner?.awsKmsKeyArn || args.fulcioCa?.awsKmsKeyArn || args.tsaSigner?.awsKmsKeyArn;
   if ((kms || args.attestationBucket) && args.clusterName === undefined) fail("clusterName", undefined, "the EKS cluster whose Pod Identity gives the AWS roles (S3 attestations, KMS keys)");
+  for (const [tree, id] of Object.entries(args.trees ?? {})) {
+    if (id !== undefined && !/^[1-9][0-9]{0,18}$/.test(id)) fail(`trees.${tree}`, id, "a Trillian tree id (a positive 64-bit integer, as digits)");
+  }
   const t = args.tuf ?? {};
   const expiry = t.expiryDays ?? 180;
   if (!Number.isInteger(expiry) || expiry < 2) fail("tuf.expiryDays", expiry, "a whole number of days ≥ 2");

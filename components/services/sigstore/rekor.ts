@@ -19,7 +19,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { EnvVarArgs, MountArgs, VolumeArgs, httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
 import { Trillian, TREE_KEY } from "./trillian";
 
 /** Attestations stored by Rekor (intoto and cose entries) are at most this large. */
@@ -38,6 +38,8 @@ export interface RekorArgs {
   bucket?: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string>; region: string };
   /** The EKS cluster whose Pod Identity gives Rekor its AWS role (S3, KMS). */
   clusterName?: pulumi.Input<string>;
+  /** Its public key (a new key rolls the pods). */
+  publicKeyPem: pulumi.Input<string>;
   /** The hostname checkpoints name. */
   hostname: pulumi.Input<string>;
   endpoint?: EndpointArgs;
@@ -103,6 +105,7 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
       serviceAccountName,
       // The key's file (mode 0440) and the volume belong to the nonroot user's group.
       fsGroup: NONROOT_UID,
+      podAnnotations: { [STARTUP_DIGEST]: startupDigest(a.publicKeyPem, a.hostname) },
       container: {
         name: "rekor",
         image: a.image,

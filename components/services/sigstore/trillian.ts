@@ -11,8 +11,8 @@
  * - one tree each for Rekor and the CT log, made by scaffolding's `createtree`
  *   once the servers and a signer are up: it records the tree id in a
  *   ConfigMap, and does nothing when the id is there, so a re-run never makes a
- *   second tree. The ConfigMaps are kept when the stack is destroyed (the id
- *   names the log's data in the database).
+ *   second tree. Once recorded in settings (`sigstore.trees`), Pulumi writes
+ *   the ids itself, so a rebuilt cluster on the same database serves the same logs.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -35,6 +35,8 @@ export interface TrillianArgs {
   images: { logServer: string; logSigner: string; createdb: string; createtree: string };
   /** The roles that dial the log servers (their ingress rule). */
   logClients: string[];
+  /** Tree ids already made (recorded in settings): Pulumi writes them, and no createtree Job runs for them. */
+  treeIds?: { rekor?: string; ctlog?: string };
 }
 
 export interface Trillian {
@@ -44,8 +46,8 @@ export interface Trillian {
   host: pulumi.Output<string>;
   /** ConfigMaps holding each tree's id (key `treeID`), by tree. */
   treeConfigMaps: { rekor: string; ctlog: string };
-  /** Resolve once each tree exists (the createtree Jobs). */
-  treeReady: { rekor: Task; ctlog: Task };
+  /** What a tree's readers wait for: its createtree Job, or its ConfigMap when the id is given. */
+  treeReady: { rekor: pulumi.Resource; ctlog: pulumi.Resource };
 }
 
 const TREE_KEY = "treeID";
@@ -189,23 +191,37 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
     { parent: c.parent, dependsOn: [schema] },
   );
 
-  // --- The trees: a ConfigMap each, which createtree fills with the id once.
+  // --- The trees: a ConfigMap each, which createtree fills with the id once, or Pulumi with a recorded id.
   const treeConfigMaps = { rekor: `${c.name}-rekor-tree`, ctlog: `${c.name}-ctlog-tree` };
-  for (const [tree, cm] of Object.entries(treeConfigMaps)) {
-    new k8s.core.v1.ConfigMap(
-      cm,
-      { metadata: { name: cm, namespace: c.namespace, labels: c.labelsOf(`${tree}-tree`), annotations: { "trust-services.io/written-by": "createtree (the tree id, once)" } } },
-      // The id is createtree's to write; the map outlives a destroy, so a rebuilt stack finds its trees.
-      { parent: c.parent, ignoreChanges: ["data"], retainOnDelete: true, protect: c.production },
-    );
-  }
-  const treeAccount = apiAccess(
+  const given = a.treeIds ?? {};
+  const treeMaps = Object.fromEntries(
+    (["rekor", "ctlog"] as const).map((tree) => {
+      const id = given[tree];
+      const cm = new k8s.core.v1.ConfigMap(
+        treeConfigMaps[tree],
+        {
+          metadata: {
+            name: treeConfigMaps[tree],
+            namespace: c.namespace,
+            labels: c.labelsOf(`${tree}-tree`),
+            annotations: { "trust-services.io/written-by": id ? "pulumi (sigstore.trees)" : "createtree (the tree id, once)" },
+          },
+          data: id ? { [TREE_KEY]: id } : undefined,
+        },
+        // Without a recorded id, the id is createtree's to write: Pulumi leaves the data alone.
+        { parent: c.parent, ignoreChanges: id ? undefined : ["data"], protect: c.production },
+      );
+      return [tree, cm];
+    }),
+  ) as Record<"rekor" | "ctlog", k8s.core.v1.ConfigMap>;
+  const missing = (["rekor", "ctlog"] as const).filter((t) => !given[t]);
+  const treeAccount = missing.length === 0 ? undefined : apiAccess(
     `${c.name}-createtree`,
     {
       namespace: c.namespace,
       name: `${c.name}-createtree`,
       labels: c.labelsOf("createtree"),
-      rules: [{ apiGroup: "", resource: "configmaps", verbs: ["get", "update"], resourceNames: Object.values(treeConfigMaps) }],
+      rules: [{ apiGroup: "", resource: "configmaps", verbs: ["get", "update"], resourceNames: missing.map((t) => treeConfigMaps[t]) }],
     },
     child,
   );
@@ -243,6 +259,9 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
     grpcTarget,
     host: logServer.host,
     treeConfigMaps,
-    treeReady: { rekor: createTree("rekor"), ctlog: createTree("ctlog") },
+    treeReady: {
+      rekor: given.rekor ? treeMaps.rekor : createTree("rekor"),
+      ctlog: given.ctlog ? treeMaps.ctlog : createTree("ctlog"),
+    },
   };
 }

@@ -14,7 +14,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
 import { httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
 
 export interface TsaArgs {
   image: string;
@@ -51,6 +51,8 @@ export function tsa(c: RoleContext, a: TsaArgs): Workload {
       antiAffinity: c.antiAffinity,
       serviceAccountName,
       fsGroup: NONROOT_UID,
+      // The chain names the signing key: a new key or chain rolls the pods.
+      podAnnotations: { [STARTUP_DIGEST]: startupDigest(a.chainPem.apply((c) => c.join("")), a.awsKmsKeyArn ?? "file") },
       container: {
         name: "tsa",
         image: a.image,

@@ -66,7 +66,7 @@ export function tufMirror(c: RoleContext, a: TufMirrorArgs): TufMirror {
   const online = new time.Rotating(`${c.name}-tuf-online`, { rotationDays: a.renewAfterDays, triggers: { targets: digest } }, child);
   const rootExpiries = a.epoch.apply((e) => Array.from({ length: a.rootVersion }, (_, i) => addDays(e, (i + 1) * a.rootExpiryDays)));
   // Seconds since the epoch, plus one: 1 at first, higher at every renewal or change.
-  const version = pulumi.all([online.unix, a.epoch]).apply(([now, e]) => Math.max(1, Math.floor(now - Date.parse(e) / 1000) + 1));
+  const version = pulumi.all([online.unix, a.epoch]).apply(([now, e]) => Math.max(1, Math.floor(now - (Date.parse(e) / 1000)) + 1));
   const expires = online.rfc3339.apply((t) => addDays(t, a.expiryDays));
   const files = pulumi.unsecret(
     pulumi.all([a.rootKeyPem, a.onlineKeyPem, a.targets, rootExpiries, expires, version]).apply(([rootKey, onlineKey, targets, rootExpires, until, v]) =>

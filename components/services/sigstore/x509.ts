@@ -263,7 +263,7 @@ export function issueCertificate(a: CertificateArgs): string {
   const subject = name(a.subject);
   const issuer = a.issuerCertificatePem ? subjectNameDer(a.issuerCertificatePem) : subject;
   // A positive 127-bit serial derived from what the certificate says (RFC 5280: unique per issuer, ≤ 20 octets).
-  const serial = crypto.createHash("sha256").update(issuer).update(subject).update(spki).update(a.notBefore).digest().subarray(0, 16);
+  const serial = crypto.createHash("sha256").update(issuer).update(subject).update(spki).update(a.notBefore).update(a.notAfter).update(JSON.stringify([a.ca, a.pathLength, a.keyUsage, a.extKeyUsage, a.extKeyUsageCritical])).digest().subarray(0, 16);
   serial[0] = (serial[0] & 0x7f) | 0x01;
   const eku = a.extKeyUsage ?? [];
   const extensions = [
