@@ -435,7 +435,16 @@ function fulfilNeeds(
     // A cache.
     const c = n.settings;
     if (c.given) {
-      data.endpoints[n.key] = { engine: "redis", host: c.given.host, port: c.given.port, password: c.given.password, tls: c.given.tls, location: "given", cidrs: c.given.cidrs };
+      data.endpoints[n.key] = {
+        engine: "redis",
+        host: c.given.host,
+        port: c.given.port,
+        password: c.given.password,
+        tls: c.given.tls,
+        caCertificate: c.given.tls ? c.given.caCertificate : undefined,
+        location: "given",
+        cidrs: c.given.cidrs,
+      };
     } else if (n.topology === "single") {
       data.endpoints[n.key] = new RedisStore(
         `${n.service}-redis`,

@@ -216,6 +216,7 @@ export const cacheBlock = z
         port: z.number().int().min(1).max(65535).default(6379).describe("Redis port."),
         password: secretString.optional().describe("AUTH password, if the server requires one."),
         tls: z.boolean().default(true).describe("The server takes TLS connections."),
+        caCertificate: pemCertificates.optional().describe("The CA that signed the server's certificate (PEM), when not a public one: clients verify the server with it."),
         cidrs: z.array(cidr).default(["0.0.0.0/0"]).describe("Where the server's address lies (egress NetworkPolicy)."),
       })
       .optional()

@@ -18,8 +18,9 @@ import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
 import { Updater } from "tuf-js";
 import * as YAML from "yaml";
-import { ELECTION } from "../components/services/sigstore/trillian";
+import { ELECTION, TRILLIAN_FLAGS_FILE, TRILLIAN_MYSQL_FLAGS } from "../components/services/sigstore/trillian";
 import { TREE_ID_PLACEHOLDER } from "../components/services/sigstore/ctlog";
+import { tufVersion } from "../components/services/sigstore/tuf-mirror";
 import { logId } from "../components/services/sigstore/trust-root";
 import { RDS_CA_UNKNOWN_REGIONS } from "../components/aws/rds-ca";
 import { DependencyGraph } from "./graph";
@@ -85,13 +86,21 @@ function commonChecks(get: () => Run, urls: { rekor: RegExp; fulcio: RegExp; tsa
     const svc = obj(run.get("kubernetes:core/v1:Service", "sigstore-trillian-logserver"));
     assert.equal(svc.spec.clusterIP, "None", "headless: clients balance over every pod");
     assert.deepEqual(svc.spec.ports.map((p: any) => p.port).sort(), [8090, 8091]);
+    // The DSN comes from a flag file Trillian expands from its environment (cmd/flags.go: os.ExpandEnv),
+    // so the password is in no argument.
+    const flags = plain<any>(obj(run.get(CONFIGMAP, "sigstore-trillian-flags")).data)[TRILLIAN_FLAGS_FILE];
+    assert.equal(flags, TRILLIAN_MYSQL_FLAGS);
     for (const role of ["trillian-logserver", "trillian-logsigner"]) {
-      const c = main(deployment(run, role));
+      const d = deployment(run, role);
+      const c = main(d);
       assert.equal(arg(c, "--rpc_endpoint"), "0.0.0.0:8091");
       assert.equal(arg(c, "--http_endpoint"), "0.0.0.0:8090");
-      assert.equal(arg(c, "--mysql_uri"), "$(MYSQL_USER):$(MYSQL_PASSWORD)@tcp($(MYSQL_HOST):$(MYSQL_PORT))/$(MYSQL_DATABASE)");
+      assert.equal(arg(c, "--config"), `/etc/trillian/${TRILLIAN_FLAGS_FILE}`);
+      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/etc/trillian" && podOf(d).volumes.find((v: any) => v.name === m.name).configMap.name === "sigstore-trillian-flags"));
+      assert.ok(!c.args.some((a: string) => a.includes("MYSQL_PASSWORD") || a.startsWith("--mysql_uri")), "no DSN in the arguments");
       assert.deepEqual(env(c).MYSQL_PASSWORD, { secretKeyRef: { name: "sigstore-trillian-database", key: "password" } });
-      assert.equal(c.readinessProbe.httpGet.path, "/healthz");
+      assert.equal(c.readinessProbe.httpGet.path, "/healthz", "ready only with its database");
+      assert.deepEqual(c.livenessProbe.tcpSocket, { port: 8090 }, "alive without it: a database failover does not restart the servers");
     }
   });
 
@@ -292,13 +301,21 @@ function commonChecks(get: () => Run, urls: { rekor: RegExp; fulcio: RegExp; tsa
   });
 }
 
+/** The example stacks, run once for every describe that reads them. */
+const once = <T>(f: () => Promise<T>) => {
+  let p: Promise<T> | undefined;
+  return () => (p ??= f());
+};
+const devRun = once(() => runStackFile("dev"));
+const prodRun = once(() => runStackFile("prod"));
+
 describe("Sigstore (Trusted Artifact Signer)", function () {
   this.timeout(120_000);
 
   describe("single: the dev stack", () => {
     let run: Run;
     before(async () => {
-      run = await runStackFile("dev");
+      run = await devRun();
     });
     commonChecks(() => run, {
       rekor: /^http:\/\/sigstore-rekor\.sigstore\.svc\.cluster\.local:3000$/,
@@ -401,7 +418,7 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
   describe("ha: the prod stack", () => {
     let run: Run;
     before(async () => {
-      run = await runStackFile("prod");
+      run = await prodRun();
     });
     commonChecks(() => run, {
       rekor: /^https:\/\/rekor\.trust\.example\.org$/,
@@ -423,7 +440,6 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
         assert.deepEqual(keys.sort(), ["kubernetes.io/hostname", "topology.kubernetes.io/zone"], r);
         const pdb = obj(run.get("kubernetes:policy/v1:PodDisruptionBudget", `sigstore-${r}`));
         assert.equal(pdb.spec.maxUnavailable, 1);
-        assert.deepEqual(pod.containers[0].resources.requests !== undefined, true);
       }
       assert.deepEqual(main(deployment(run, "rekor")).resources, { requests: { cpu: "500m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } }, "the seed's figures");
       assert.deepEqual(main(deployment(run, "trillian-logsigner")).resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } });
@@ -457,7 +473,8 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
       assert.equal(config.caUrls[0].url, "https://fulcio.trust.example.org");
       assert.equal(config.rekorTlogUrls[0].url, "https://rekor.trust.example.org");
       assert.equal(config.tsaUrls[0].url, "https://tsa.trust.example.org/api/v1/timestamp");
-      assert.equal(config.oidcUrls[0].url, "https://token.actions.githubusercontent.com");
+      // The interactive login is the email issuer's, not GitHub Actions' (which gives tokens to jobs only).
+      assert.deepEqual(config.oidcUrls.map((u: any) => u.url), ["https://sso.example.org/realms/engineering"]);
     });
 
     it("protects the keys, the epoch and the trees in production", () => {
@@ -479,14 +496,20 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
   describe("recorded tree ids, and what the servers read only at start", () => {
     it("writes recorded tree ids itself and runs no createtree Job for them; the readers wait for the ConfigMap", async () => {
       const run = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], trees: { rekor: "7264985125283614329" } } });
+      // The ConfigMap is the same object with or without a recorded id (a data change would replace it, and
+      // a protected one cannot be replaced): the id is written by a patch.
+      const plainTree = (await devRun()).get(CONFIGMAP, "sigstore-rekor-tree");
       const rekorTree = run.get(CONFIGMAP, "sigstore-rekor-tree");
-      assert.deepEqual(obj(rekorTree).data, { treeID: "7264985125283614329" });
-      assert.deepEqual(rekorTree.ignoreChanges, [], "Pulumi owns the recorded id");
+      assert.deepEqual(obj(rekorTree), obj(plainTree));
+      assert.deepEqual(rekorTree.ignoreChanges, ["data"]);
+      const patch = run.get("kubernetes:core/v1:ConfigMapPatch", "sigstore-rekor-tree");
+      assert.deepEqual(obj(patch).data, { treeID: "7264985125283614329" });
+      assert.equal(obj(patch).metadata.name, "sigstore-rekor-tree");
       assert.equal(run.resources.filter((r) => r.type === "trust-services:index:Task" && r.name === "sigstore-rekor-createtree").length, 0, "no Job for a recorded tree");
       assert.ok(taskNamed(run, "sigstore-ctlog-createtree"), "the CT log's tree is still made");
       const role = obj(run.get("kubernetes:rbac.authorization.k8s.io/v1:Role", "sigstore-createtree"));
       assert.deepEqual(role.rules[0].resourceNames, ["sigstore-ctlog-tree"], "createtree may write only the map it fills");
-      assert.ok(new DependencyGraph(run).upstream(run.get(DEPLOYMENT, "sigstore-rekor")).has(rekorTree.urn));
+      assert.ok(new DependencyGraph(run).upstream(run.get(DEPLOYMENT, "sigstore-rekor")).has(patch.urn), "Rekor starts once the id is written");
       await valid(run);
       // Both recorded: no createtree account at all.
       const both = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], trees: { rekor: "1", ctlog: "2" } } });
@@ -496,7 +519,7 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
 
     it("rolls Fulcio when its issuers change, and each server when its key or chain changes (a digest of public data only)", async () => {
       const digest = (run: Run, role: string) => deployment(run, role).spec.template.metadata.annotations["trust-services.io/startup-digest"];
-      const base = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB] } });
+      const base = await devRun(); // GitHub Actions only, generated keys
       const more = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB, { issuerUrl: "https://sso.example.org/realms/eng", type: "email" }] } });
       const pem = String(crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }));
       const rekey = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], keys: { rekor: { privateKey: pem }, ctlog: { privateKey: pem }, tsa: { privateKey: pem } } } });
@@ -527,6 +550,88 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
     });
   });
 
+  describe("the TUF mirror's versions, Fulcio's CA at work, and scheduling", () => {
+    it("versions the online roles by their signing time: 1 at first, higher at every later signing, renewed when the targets or lifetimes change", async () => {
+      assert.equal(tufVersion("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"), 1);
+      assert.equal(tufVersion("2026-10-31T23:59:59Z", "2026-11-01T00:00:00Z"), 1, "a base a moment before the epoch (made in the same update)");
+      assert.ok(tufVersion("2027-01-30T00:00:01Z", "2026-11-01T00:00:00Z") > tufVersion("2027-01-30T00:00:00Z", "2026-11-01T00:00:00Z"));
+      assert.throws(() => tufVersion("soon", "2026-11-01T00:00:00Z"), /RFC 3339/);
+      const run = await devRun();
+      const rotating = obj(run.get("time:index/rotating:Rotating", "sigstore-tuf-online"));
+      assert.equal(rotating.rotationDays, 90);
+      assert.deepEqual(Object.keys(rotating.triggers).sort(), ["expiryDays", "renewAfterDays", "targets"]);
+      assert.match(rotating.triggers.targets, /^[0-9a-f]{64}$/);
+      const files = plain<Record<string, string>>(obj(run.ofType(CONFIGMAP).find((r) => r.name === "sigstore-tuf-content")!).data);
+      assert.equal(JSON.parse(files["timestamp.json"]).signed.version, 1);
+      assert.equal(JSON.parse(files["timestamp.json"]).signed.expires, "2027-04-30T00:00:00Z", "180 days after signing");
+    });
+
+    it("gives Fulcio a CA that issues code-signing certificates openssl verifies (its key decrypted with its password)", async () => {
+      const run = await devRun();
+      const ca = secretData(run, "sigstore-fulcio-ca");
+      const dir = tempDir("ts-fulcio-issue-");
+      const f = (n: string, t?: string) => {
+        const p = path.join(dir, n);
+        if (t !== undefined) fs.writeFileSync(p, t);
+        return p;
+      };
+      f("ca.pem", ca["cert.pem"]);
+      f("ca.key", ca["key.pem"]);
+      f("ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n");
+      assert.equal(openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f("leaf.key"), "-out", f("leaf.csr"), "-subj", "/CN=signer"]).status, 0);
+      const signed = openssl(["x509", "-req", "-in", f("leaf.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-passin", `pass:${ca.password}`, "-CAcreateserial", "-days", "1", "-extfile", f("ext"), "-out", f("leaf.pem")]);
+      assert.equal(signed.status, 0, signed.stderr);
+      const v = openssl(["verify", "-x509_strict", "-CAfile", f("ca.pem"), f("leaf.pem")]);
+      assert.equal(v.status, 0, v.stderr + v.stdout);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("schedules every Sigstore pod and Job where sigstore.scheduling says (the seed's tolerations)", async () => {
+      const toleration = { key: "dedicated", operator: "Equal", value: "trust", effect: "NoSchedule" };
+      const run = await runStack({ ...REGION, sigstore: { oidcIssuers: [GITHUB], scheduling: { nodeSelector: { workload: "trust" }, tolerations: [toleration] } } });
+      const pods = run
+        .kubernetesObjects()
+        .filter(({ object }) => ["Deployment", "StatefulSet", "Job"].includes(object.kind) && String(object.metadata?.namespace ?? "").startsWith("sigstore"))
+        .map(({ resource, object }) => ({ name: resource.name, spec: plain<any>(object).spec.template.spec }));
+      assert.ok(pods.length >= 12, `${pods.length} pods`);
+      for (const p of pods) {
+        assert.deepEqual(p.spec.tolerations, [toleration], p.name);
+        assert.deepEqual(p.spec.nodeSelector, { workload: "trust" }, p.name);
+      }
+    });
+  });
+
+  describe("on an existing cluster (no AWS): given MySQL and Redis, cert-manager endpoints, attestations on ReadWriteMany", () => {
+    it("runs ha with the given stores and the cluster's shared class, and passes the schema and the policy suite", async () => {
+      const dir = tempDir("ts-existing-");
+      assert.equal(openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem"), "-subj", "/CN=db ca", "-days", "30"]).status, 0);
+      const ca = fs.readFileSync(path.join(dir, "c.pem"), "utf8");
+      fs.rmSync(dir, { recursive: true, force: true });
+      const run = await runStack({
+        topology: "ha",
+        cluster: { existing: { kubeconfig: { secure: "v1:kc" }, storageClasses: { block: "gp3", shared: "efs" } } },
+        endpoints: { domain: "trust.example.org", ingressClassName: "nginx", clusterIssuer: "le", ingressFrom: { namespace: "ingress-nginx" } },
+        sigstore: {
+          oidcIssuers: [GITHUB],
+          database: { given: { host: "mysql.internal.example.org", password: { secure: "v1:db" }, caCertificate: ca, cidrs: ["10.20.0.0/16"] } },
+          cache: { given: { host: "redis.internal.example.org", password: { secure: "v1:redis" }, tls: true, cidrs: ["10.20.0.0/16"] } },
+        },
+      });
+      const c = main(deployment(run, "rekor"));
+      assert.equal(arg(c, "--attestation_storage_bucket"), "file:///var/run/attestations?no_tmp_dir=true");
+      const claim = obj(run.get("kubernetes:core/v1:PersistentVolumeClaim", "sigstore-rekor-attestations"));
+      assert.deepEqual(claim.spec.accessModes, ["ReadWriteMany"]);
+      assert.equal(claim.spec.storageClassName, "efs");
+      assert.equal(arg(c, "--redis_server.address"), "redis.internal.example.org");
+      assert.equal(run.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation").length, 0, "nothing in AWS");
+      const ing = obj(run.get("kubernetes:networking.k8s.io/v1:Ingress", "rekor"));
+      assert.equal(ing.spec.ingressClassName, "nginx");
+      assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "le");
+      assert.equal(plain<any>(run.rawOutputs).sigstore.rekorUrl, "https://rekor.trust.example.org");
+      await valid(run);
+    });
+  });
+
   describe("keys from AWS KMS", () => {
     it("signs Rekor, Fulcio and the TSA through KMS with Pod Identity roles scoped to each key, keeping no key of theirs in the cluster", async () => {
       const arn = (n: number) => `arn:aws:kms:eu-west-1:123456789012:key/0000000${n}-0000-4000-8000-000000000000`;
@@ -554,6 +659,8 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
         const policy = JSON.parse(String(obj(run.get("aws:iam/rolePolicy:RolePolicy", `sigstore-${role}-inline`)).policy));
         const sign = policy.Statement.find((s: any) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes("kms:Sign"));
         assert.equal(sign.Resource, arn(n), `${role} may sign with its own key only`);
+        // sigstore's KMS signer loads the key with GetPublicKey and DescribeKey (its algorithm), then signs.
+        assert.deepEqual([...sign.Action].sort(), ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]);
         assert.equal(podOf(deployment(run, role)).serviceAccountName, `sigstore-${role}`);
       }
       const out = plain<any>(run.rawOutputs).sigstore;
@@ -568,7 +675,7 @@ describe("Sigstore (Trusted Artifact Signer)", function () {
     let dir: string;
     let base: string;
     before(async () => {
-      run = await runStackFile("prod");
+      run = await prodRun();
       dir = tempDir("ts-tuf-mirror-");
       const content = path.join(dir, "content");
       fs.mkdirSync(content);

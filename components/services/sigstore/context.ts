@@ -8,6 +8,12 @@ import { PeerArgs, TrafficRuleArgs } from "../../kubernetes/network";
 import { ResourcesArgs, SchedulingArgs } from "../../kubernetes/workload";
 
 export const SIGSTORE_APP_NAME = "sigstore";
+/**
+ * What a KMS signer of sigstore's (pkg/signature/kms/aws) calls: GetPublicKey and DescribeKey
+ * when it loads the key (its signing algorithm comes from the key's metadata), then Sign.
+ */
+export const KMS_SIGNER_ACTIONS = ["kms:Sign", "kms:GetPublicKey", "kms:DescribeKey"];
+
 /** Tags of the AWS resources Sigstore's roles get (IAM roles for Pod Identity). */
 export const SIGSTORE_TAGS = { "trust-services/service": "sigstore" };
 

@@ -70,7 +70,7 @@ export function ctlog(c: RoleContext, a: CtLogArgs): Workload {
           env: [{ name: "TREE_ID", configMapName: a.trillian.treeConfigMaps.ctlog, configMapKey: TREE_KEY }],
           resources: JOB_RESOURCES,
           mounts: [
-            { volume: "keys", path: "/ctfe-keys", readOnly: true },
+            { volume: "template", path: "/ctfe-keys", readOnly: true },
             { volume: "config", path: "/ctfe-config" },
           ],
           security,
@@ -88,14 +88,16 @@ export function ctlog(c: RoleContext, a: CtLogArgs): Workload {
         ports: [{ name: "http", port: SIGSTORE_PORTS.ctlog }],
         probes: httpProbes("/healthz", SIGSTORE_PORTS.ctlog),
         resources: c.resources("ctlog"),
+        // The server sees the rendered configuration and Fulcio's root, not the template.
         mounts: [
-          { volume: "keys", path: "/ctfe-keys", readOnly: true },
+          { volume: "roots", path: "/ctfe-keys", readOnly: true },
           { volume: "config", path: "/ctfe-config", readOnly: true },
         ],
         security,
       },
       volumes: [
-        { name: "keys", secretName: secret.metadata.name },
+        { name: "template", secretName: secret.metadata.name, items: [{ key: "config.template", path: "config.template" }] },
+        { name: "roots", secretName: secret.metadata.name, items: [{ key: "fulcio-root.pem", path: "fulcio-root.pem" }] },
         // The rendered configuration holds the key: in memory, for the pod's life.
         { name: "config", emptyDir: true, medium: "Memory", sizeLimit: "1Mi" },
       ],

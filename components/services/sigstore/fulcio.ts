@@ -13,7 +13,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
 import { EnvVarArgs, httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, KMS_SIGNER_ACTIONS, STARTUP_DIGEST, startupDigest } from "./context";
 
 /** The issuer types Fulcio knows (fulcio pkg/config IssuerType), and what each makes the certificate's subject. */
 export const OIDC_ISSUER_TYPES = ["email", "github-workflow", "gitlab-pipeline", "buildkite-job", "codefresh-workflow", "kubernetes", "spiffe", "uri", "username"];
@@ -88,7 +88,7 @@ export function fulcio(c: RoleContext, a: FulcioArgs): Workload {
     : // viper's env for --fileca-key-passwd (prefix FULCIO_SERVE, no replacer): the password is in no argument.
       [{ name: "FULCIO_SERVE_FILECA-KEY-PASSWD", secretName: secret.metadata.name, secretKey: "password" }];
   const serviceAccountName = kms
-    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-fulcio`, labels: c.labelsOf("fulcio"), policy: policyDocument([{ Sid: "CaKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
+    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-fulcio`, labels: c.labelsOf("fulcio"), policy: policyDocument([{ Sid: "CaKey", Effect: "Allow", Action: KMS_SIGNER_ACTIONS, Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
     : undefined;
   const items = kms ? [{ key: "cert.pem", path: "cert.pem" }] : [{ key: "cert.pem", path: "cert.pem" }, { key: "key.pem", path: "key.pem" }];
   return new Workload(

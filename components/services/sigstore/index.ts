@@ -399,7 +399,7 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
       }),
     );
     this.signingConfig = m.epoch.apply((from) =>
-      signingConfigJson({ fulcioUrl: this.fulcioUrl, oidcUrl: args.oidcIssuers[0]?.issuerUrl, rekorUrl: this.rekorUrl, tsaUrl: this.tsaUrl, validFrom: from }),
+      signingConfigJson({ fulcioUrl: this.fulcioUrl, oidcUrl: interactiveIssuer(args.oidcIssuers)?.issuerUrl, rekorUrl: this.rekorUrl, tsaUrl: this.tsaUrl, validFrom: from }),
     );
     const keep = { parent: this, protect: production };
     const tufRootKey = new tls.PrivateKey(`${name}-tuf-root`, { algorithm: "ED25519" }, keep);
@@ -437,6 +437,16 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
       tufExpires: this.tufExpires,
     });
   }
+}
+
+/**
+ * The issuer a person signs with by a browser login (cosign's default when the signing
+ * config names it): the first of type email. CI issuers (GitHub Actions, ...) give tokens
+ * to jobs only, so naming one would send every interactive `cosign sign` to a login that
+ * cannot succeed; without an email issuer the signing config names none.
+ */
+export function interactiveIssuer(issuers: OidcIssuerArgs[]): OidcIssuerArgs | undefined {
+  return issuers.find((i) => i.type === "email");
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -19,7 +19,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent, TrafficRuleArgs } from "../../kubernetes/network";
 import { EnvVarArgs, MountArgs, VolumeArgs, httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, KMS_SIGNER_ACTIONS, STARTUP_DIGEST, startupDigest } from "./context";
 import { Trillian, TREE_KEY } from "./trillian";
 
 /** Attestations stored by Rekor (intoto and cose entries) are at most this large. */
@@ -88,7 +88,7 @@ export function rekor(c: RoleContext, a: RekorArgs): Workload {
             { Sid: "BucketKey", ...keyUseStatement(a.bucket.kmsKeyArn) },
           ]
         : []),
-      ...(a.awsKmsKeyArn ? [{ Sid: "SigningKey", Effect: "Allow" as const, Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn }] : []),
+      ...(a.awsKmsKeyArn ? [{ Sid: "SigningKey", Effect: "Allow" as const, Action: KMS_SIGNER_ACTIONS, Resource: a.awsKmsKeyArn }] : []),
     ];
     serviceAccountName = awsIdentity({ namespace: c.namespace, name: `${c.name}-rekor`, labels: c.labelsOf("rekor"), policy: policyDocument(statements), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent);
     toAws.push(cidrRule(["0.0.0.0/0"], [443]), podIdentityAgent());

@@ -51,6 +51,11 @@ export interface Trillian {
 }
 
 const TREE_KEY = "treeID";
+
+/** The flag file of the log servers and signers. */
+export const TRILLIAN_FLAGS_FILE = "mysql.flags";
+/** Its one flag: the DSN, with the variables Trillian expands from its environment. */
+export const TRILLIAN_MYSQL_FLAGS = "'--mysql_uri=${MYSQL_USER}:${MYSQL_PASSWORD}@tcp(${MYSQL_HOST}:${MYSQL_PORT})/${MYSQL_DATABASE}'\n";
 export { TREE_KEY };
 
 export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
@@ -68,11 +73,23 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
   const tlsCa = db.caCertificate !== undefined;
   const dbMounts: MountArgs[] = tlsCa ? [{ volume: "database-ca", path: "/run/secrets/database", readOnly: true }] : [];
   const dbVolumes: VolumeArgs[] = tlsCa ? [{ name: "database-ca", secretName: dbSecret.metadata.name, items: [{ key: "ca.crt", path: "ca.crt" }] }] : [];
-  // Trillian adds `?tls=custom` with this CA and name, so the URI itself carries no query string.
+  // The servers read the DSN from a flag file (`--config`), whose ${VAR}s they expand from their own
+  // environment (trillian cmd/flags.go): the password stays out of their command line. Trillian adds
+  // `?tls=custom` with the CA and name below, so the URI itself carries no query string.
+  const flags = new k8s.core.v1.ConfigMap(
+    `${c.name}-trillian-flags`,
+    {
+      metadata: { name: `${c.name}-trillian-flags`, namespace: c.namespace, labels: c.labelsOf("trillian") },
+      data: { [TRILLIAN_FLAGS_FILE]: TRILLIAN_MYSQL_FLAGS },
+    },
+    child,
+  );
+  dbMounts.push({ volume: "trillian-flags", path: "/etc/trillian", readOnly: true });
+  dbVolumes.push({ name: "trillian-flags", configMapName: flags.metadata.name });
   const dbArgs: pulumi.Input<string>[] = [
     "--storage_system=mysql",
     "--quota_system=mysql",
-    "--mysql_uri=$(MYSQL_USER):$(MYSQL_PASSWORD)@tcp($(MYSQL_HOST):$(MYSQL_PORT))/$(MYSQL_DATABASE)",
+    `--config=/etc/trillian/${TRILLIAN_FLAGS_FILE}`,
     "--mysql_max_conns=30",
     "--mysql_max_idle_conns=10",
     ...(tlsCa ? ["--mysql_tls_ca=/run/secrets/database/ca.crt", pulumi.interpolate`--mysql_server_name=${db.host}`] : []),
@@ -81,9 +98,10 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
   const toDb = egressTo(db);
   const security = { runAsUser: NONROOT_UID, runAsGroup: NONROOT_UID };
   const probes = {
-    // /healthz pings the database: ready only with it; alive with a long patience, so a database outage does not restart-loop.
+    // /healthz pings the database: ready only with it. Alive means the process answers on its port, so a
+    // database failover (an RDS Multi-AZ switch takes a minute or two) takes pods out of service, not restarts them.
     startup: { httpPath: "/healthz", port: SIGSTORE_PORTS.trillianHttp, periodSeconds: 5, failureThreshold: 60 },
-    liveness: { httpPath: "/healthz", port: SIGSTORE_PORTS.trillianHttp, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+    liveness: { tcp: true, port: SIGSTORE_PORTS.trillianHttp, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     readiness: { httpPath: "/healthz", port: SIGSTORE_PORTS.trillianHttp, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
   };
 
@@ -197,23 +215,26 @@ export function trillian(c: RoleContext, a: TrillianArgs): Trillian {
   const treeMaps = Object.fromEntries(
     (["rekor", "ctlog"] as const).map((tree) => {
       const id = given[tree];
+      // The same object whether or not the id is recorded (a change of a ConfigMap's data would replace
+      // it, and a protected one cannot be): createtree writes the id into it, or a patch of Pulumi's does.
       const cm = new k8s.core.v1.ConfigMap(
         treeConfigMaps[tree],
-        {
-          metadata: {
-            name: treeConfigMaps[tree],
-            namespace: c.namespace,
-            labels: c.labelsOf(`${tree}-tree`),
-            annotations: { "trust-services.io/written-by": id ? "pulumi (sigstore.trees)" : "createtree (the tree id, once)" },
-          },
-          data: id ? { [TREE_KEY]: id } : undefined,
-        },
-        // Without a recorded id, the id is createtree's to write: Pulumi leaves the data alone.
-        { parent: c.parent, ignoreChanges: id ? undefined : ["data"], protect: c.production },
+        { metadata: { name: treeConfigMaps[tree], namespace: c.namespace, labels: c.labelsOf(`${tree}-tree`) } },
+        { parent: c.parent, ignoreChanges: ["data"], protect: c.production },
       );
-      return [tree, cm];
+      const written = id
+        ? new k8s.core.v1.ConfigMapPatch(
+            treeConfigMaps[tree],
+            {
+              metadata: { name: cm.metadata.name, namespace: c.namespace, annotations: { "trust-services.io/written-by": "pulumi (sigstore.trees)" } },
+              data: { [TREE_KEY]: id },
+            },
+            { parent: c.parent },
+          )
+        : cm;
+      return [tree, written];
     }),
-  ) as Record<"rekor" | "ctlog", k8s.core.v1.ConfigMap>;
+  ) as unknown as Record<"rekor" | "ctlog", pulumi.Resource>;
   const missing = (["rekor", "ctlog"] as const).filter((t) => !given[t]);
   const treeAccount = missing.length === 0 ? undefined : apiAccess(
     `${c.name}-createtree`,

@@ -14,7 +14,7 @@ import { awsIdentity } from "../../kubernetes/access";
 import { EndpointArgs } from "../../kubernetes/endpoint";
 import { cidrRule, podIdentityAgent } from "../../kubernetes/network";
 import { httpProbes, Workload } from "../../kubernetes/workload";
-import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, STARTUP_DIGEST, startupDigest } from "./context";
+import { NONROOT_UID, RoleContext, SIGSTORE_PORTS, SIGSTORE_TAGS, KMS_SIGNER_ACTIONS, STARTUP_DIGEST, startupDigest } from "./context";
 
 export interface TsaArgs {
   image: string;
@@ -40,7 +40,7 @@ export function tsa(c: RoleContext, a: TsaArgs): Workload {
     child,
   );
   const serviceAccountName = kms
-    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-tsa`, labels: c.labelsOf("tsa"), policy: policyDocument([{ Sid: "SigningKey", Effect: "Allow", Action: ["kms:Sign", "kms:GetPublicKey"], Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
+    ? awsIdentity({ namespace: c.namespace, name: `${c.name}-tsa`, labels: c.labelsOf("tsa"), policy: policyDocument([{ Sid: "SigningKey", Effect: "Allow", Action: KMS_SIGNER_ACTIONS, Resource: a.awsKmsKeyArn! }]), clusterName: a.clusterName!, tags: SIGSTORE_TAGS }, c.parent)
     : undefined;
   return new Workload(
     `${c.name}-tsa`,

@@ -55,6 +55,18 @@ export interface TufMirror {
   version: pulumi.Output<number>;
 }
 
+/**
+ * The version of targets, snapshot and timestamp signed at `signedAt` (the
+ * renewal time's base, RFC 3339) in a deployment made at `epoch`: seconds since
+ * the epoch, plus one. 1 at first, and higher at every later signing, since each
+ * is a new base time.
+ */
+export function tufVersion(signedAt: string, epoch: string): number {
+  const seconds = Math.floor((Date.parse(signedAt) - Date.parse(epoch)) / 1000);
+  if (!Number.isFinite(seconds)) throw new Error(`tufVersion: ${signedAt} or ${epoch} is not an RFC 3339 time`);
+  return Math.max(1, seconds + 1);
+}
+
 /** The ConfigMap key of a repository file (`targets/<h>.<name>` → `targets.<h>.<name>`: keys hold no `/`). */
 export function tufFileKey(path: string): string {
   return path.replace(/^targets\//, "targets.");
@@ -63,10 +75,14 @@ export function tufFileKey(path: string): string {
 export function tufMirror(c: RoleContext, a: TufMirrorArgs): TufMirror {
   const child = { parent: c.parent };
   const digest = a.targets.apply((t) => crypto.createHash("sha256").update(JSON.stringify(Object.entries(t).sort())).digest("hex"));
-  const online = new time.Rotating(`${c.name}-tuf-online`, { rotationDays: a.renewAfterDays, triggers: { targets: digest } }, child);
+  // Made again when the targets or the lifetimes change, or once renewAfterDays have passed.
+  const online = new time.Rotating(
+    `${c.name}-tuf-online`,
+    { rotationDays: a.renewAfterDays, triggers: { targets: digest, expiryDays: String(a.expiryDays), renewAfterDays: String(a.renewAfterDays) } },
+    child,
+  );
   const rootExpiries = a.epoch.apply((e) => Array.from({ length: a.rootVersion }, (_, i) => addDays(e, (i + 1) * a.rootExpiryDays)));
-  // Seconds since the epoch, plus one: 1 at first, higher at every renewal or change.
-  const version = pulumi.all([online.unix, a.epoch]).apply(([now, e]) => Math.max(1, Math.floor(now - (Date.parse(e) / 1000)) + 1));
+  const version = pulumi.all([online.rfc3339, a.epoch]).apply(([signedAt, e]) => tufVersion(signedAt, e));
   const expires = online.rfc3339.apply((t) => addDays(t, a.expiryDays));
   const files = pulumi.unsecret(
     pulumi.all([a.rootKeyPem, a.onlineKeyPem, a.targets, rootExpiries, expires, version]).apply(([rootKey, onlineKey, targets, rootExpires, until, v]) =>
