@@ -19,3 +19,4 @@ export const cluster = outputs.cluster;
 export const xroad = outputs.xroad;
 export const rstuf = outputs.rstuf;
 export const sigstore = outputs.sigstore;
+export const pulp = outputs.pulp;

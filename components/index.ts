@@ -91,3 +91,4 @@ export { trustedRootJson, signingConfigJson, TrustedRootArgs, SigningConfigArgs,
 export { buildTufRepository, TufRepositoryArgs } from "./services/sigstore/tuf";
 export { issueCertificate, CertificateArgs, CertificateSubject, legacyEncryptedPem, ctlogConfig, CtLogConfigArgs } from "./services/sigstore/x509";
 export { apiAccess, ApiAccessArgs, AccessRuleArgs } from "./kubernetes/access";
+export { Pulp, PulpArgs, PulpRoleArgs, PulpVolumeArgs, PulpBucketArgs, PulpEndpointArgs, PULP_IMAGES, PULP_PORTS, pulpSettingsPy, pulpNginxConf } from "./services/pulp";

@@ -324,7 +324,11 @@ function fulfilNeeds(
     if (!n.tls) return undefined;
     let ca = authorities.get(n.service);
     if (!ca) {
-      ca = new CertificateAuthority(`${n.service}-data-ca`, { commonName: `trust-services ${n.service} data CA` }, k8sOpts);
+      ca = new CertificateAuthority(
+        `${n.service}-data-ca`,
+        { commonName: `trust-services ${n.service} data CA`, givenCertificate: n.ca?.certificate, givenPrivateKey: n.ca?.privateKey },
+        k8sOpts,
+      );
       authorities.set(n.service, ca);
     }
     const ns = `${n.clients.namespace}-data`;

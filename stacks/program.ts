@@ -88,6 +88,21 @@ export interface StackOutputs {
     databaseHost?: pulumi.Input<string>;
     cacheHost?: pulumi.Input<string>;
   };
+  pulp?: {
+    namespace: pulumi.Output<string>;
+    /** Where clients reach Pulp; the API is under /pulp/api/v3/. */
+    url: string;
+    /** CONTENT_ORIGIN: the origin of the content URLs Pulp hands out. */
+    contentOrigin: string;
+    /** How to read the admin password (user `admin`). */
+    adminPassword: string;
+    /** The Secret with the database-fields encryption key: back it up (docs/pulp.md). */
+    keysSecret: string;
+    storage: string;
+    artifactBucket?: pulumi.Output<string>;
+    databaseHost?: pulumi.Input<string>;
+    cacheHost?: pulumi.Input<string>;
+  };
 }
 
 export function deploy(settings: Settings): StackOutputs {
@@ -98,6 +113,7 @@ export function deploy(settings: Settings): StackOutputs {
       ...(settings.xroad ? { xroad: topologyOf(settings, settings.xroad) } : {}),
       ...(settings.rstuf ? { rstuf: topologyOf(settings, settings.rstuf) } : {}),
       ...(settings.sigstore ? { sigstore: topologyOf(settings, settings.sigstore) } : {}),
+      ...(settings.pulp ? { pulp: topologyOf(settings, settings.pulp) } : {}),
     },
     endpoints: {},
     dnsRecords: [],
@@ -188,6 +204,24 @@ export function deploy(settings: Settings): StackOutputs {
       attestationBucket: platform.data.sigstore?.buckets.attestations?.bucketName,
       databaseHost: platform.data.sigstore?.endpoints.database?.host,
       cacheHost: platform.data.sigstore?.endpoints.cache?.host,
+    };
+  }
+  if (services.pulp) {
+    const p = services.pulp;
+    const ns = settings.pulp!.namespace;
+    if (settings.endpoints) outputs.endpoints["pulp"] = p.url;
+    else outputs.portForward["pulp"] = `kubectl -n ${ns} port-forward svc/pulp-web 8080:8080, then http://localhost:8080/pulp/api/v3/status/ (content URLs name ${p.contentOrigin})`;
+    outputs.dnsRecords.push(...p.dnsRecords);
+    outputs.pulp = {
+      namespace: p.namespace,
+      url: p.url,
+      contentOrigin: p.contentOrigin,
+      adminPassword: `kubectl -n ${ns} get secret ${p.adminPasswordSecret} -o jsonpath='{.data.password}' | base64 -d`,
+      keysSecret: p.keysSecret,
+      storage: platform.data.pulp?.buckets.artifacts ? "s3" : "local",
+      artifactBucket: platform.data.pulp?.buckets.artifacts?.bucketName,
+      databaseHost: platform.data.pulp?.endpoints.database?.host,
+      cacheHost: platform.data.pulp?.endpoints.cache?.host,
     };
   }
   return outputs;

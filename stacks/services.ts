@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryServiceTuf } from "../components/services/rstuf";
+import { Pulp } from "../components/services/pulp";
 import { SigstoreRoleArgs, TrustedArtifactSigner } from "../components/services/sigstore";
 import { XRoadSecurityServer } from "../components/services/xroad";
 import { Platform } from "./platform";
@@ -11,11 +12,13 @@ import { Settings, topologyOf } from "./settings";
 import { xroadMessagingHostname } from "./settings-xroad";
 import { rstufStorageBackend } from "./settings-rstuf";
 import { sigstoreAttestationBackend } from "./settings-sigstore";
+import { pulpStorageBackend } from "./settings-pulp";
 
 export interface Services {
   xroad?: XRoadSecurityServer;
   rstuf?: RepositoryServiceTuf;
   sigstore?: TrustedArtifactSigner;
+  pulp?: Pulp;
 }
 
 export function buildServices(s: Settings, platform: Platform): Services {
@@ -201,6 +204,42 @@ export function buildServices(s: Settings, platform: Platform): Services {
           : undefined,
         allowedNamespaces: g.exposure.allowedNamespaces,
         scheduling: g.scheduling,
+        production: s.production,
+      },
+      providerOpts,
+    );
+  }
+
+  if (s.pulp) {
+    const p = s.pulp;
+    const topology = topologyOf(s, p);
+    const data = platform.data.pulp!;
+    const backend = pulpStorageBackend(p, topology, s.cluster.create !== undefined);
+    const ha = topology === "ha";
+    const many = ha || [p.api, p.content, p.worker].some((r) => (r.replicas ?? 1) > 1);
+    const bucket = data.buckets.artifacts;
+    out.pulp = new Pulp(
+      "pulp",
+      {
+        topology,
+        namespace: p.namespace,
+        image: p.image,
+        webImage: p.webImage,
+        api: p.api,
+        content: p.content,
+        worker: p.worker,
+        web: p.web,
+        adminPassword: p.adminPassword,
+        database: data.endpoints.database,
+        cache: data.endpoints.cache,
+        volume: backend === "local" ? { size: p.storage.size, readWriteMany: many, storageClass: p.storage.storageClass ?? (many ? platform.storageClasses.shared : platform.storageClasses.block) } : undefined,
+        bucket:
+          backend === "s3" && bucket && platform.cluster
+            ? { bucketName: bucket.bucketName, bucketArn: bucket.bucketArn, kmsKeyArn: bucket.keyArn, region: s.region!, clusterName: platform.cluster.clusterName, scratchSize: p.storage.scratchSize }
+            : undefined,
+        endpoint: platform.endpointClass ? { endpointClass: platform.endpointClass, hostname: p.exposure.hostname, sourceRanges: p.exposure.sourceRanges } : undefined,
+        allowedNamespaces: p.exposure.allowedNamespaces,
+        scheduling: p.scheduling,
         production: s.production,
       },
       providerOpts,

@@ -15,6 +15,7 @@ import { checkCertificateRegion, checkEndpoints, EndpointNeed, endpointsBlock } 
 import { xroadBlock, checkXRoad, xroadEndpoints, xroadNeeds } from "./settings-xroad";
 import { checkRstuf, checkRstufKmsRegion, rstufBlock, rstufEndpoints, rstufNeeds } from "./settings-rstuf";
 import { checkSigstore, checkSigstoreRdsRegion, sigstoreBlock, sigstoreEndpoints, sigstoreNeeds } from "./settings-sigstore";
+import { checkPulp, pulpBlock, pulpEndpoints, pulpNeeds } from "./settings-pulp";
 
 export const CONFIG_NAMESPACE = "trust-services";
 
@@ -157,6 +158,7 @@ const rootBase = z.strictObject({
     xroad: xroadBlock.optional().describe("X-Road Security Server; present means enabled."),
     rstuf: rstufBlock.optional().describe("Repository Service for TUF; present means enabled."),
     sigstore: sigstoreBlock.optional().describe("Sigstore (Trillian, Rekor, Fulcio, CT log, TSA, TUF) as in Red Hat Trusted Artifact Signer; present means enabled."),
+    pulp: pulpBlock.optional().describe("Pulp 3 (API, content app, workers, web server); present means enabled."),
   });
 
 const rootSchema = rootBase.superRefine((s, ctx) => {
@@ -179,12 +181,13 @@ const rootSchema = rootBase.superRefine((s, ctx) => {
     if (s.xroad) checkXRoad(s.xroad, s, ctx);
     if (s.rstuf) checkRstuf(s.rstuf, s, s.cluster.create !== undefined, ctx);
     if (s.sigstore) checkSigstore(s.sigstore, s, s.cluster.create !== undefined, ctx);
+    if (s.pulp) checkPulp(s.pulp, s, s.cluster.create !== undefined, ctx);
     if (s.endpoints) checkEndpoints(s.endpoints, s, endpointsOf(s as unknown as RawSettings), ctx);
     checkNeeds(s, ctx);
   });
 
 /** The settings keys that are service blocks, in the order services were added. Adding a service adds its key here. */
-export const SERVICE_KEYS = ["xroad", "rstuf", "sigstore"] as const;
+export const SERVICE_KEYS = ["xroad", "rstuf", "sigstore", "pulp"] as const;
 export type ServiceKey = (typeof SERVICE_KEYS)[number];
 
 /**
@@ -195,6 +198,7 @@ const NEEDS: { [K in ServiceKey]: (s: RawSettings) => DataNeed[] } = {
   xroad: (s) => (s.xroad ? xroadNeeds(s.xroad, topologyOf(s, s.xroad), s.cluster.create !== undefined) : []),
   rstuf: (s) => (s.rstuf ? rstufNeeds(s.rstuf, topologyOf(s, s.rstuf), s.cluster.create !== undefined) : []),
   sigstore: (s) => (s.sigstore ? sigstoreNeeds(s.sigstore, topologyOf(s, s.sigstore), s.cluster.create !== undefined) : []),
+  pulp: (s) => (s.pulp ? pulpNeeds(s.pulp, topologyOf(s, s.pulp), s.cluster.create !== undefined) : []),
 };
 
 /**
@@ -205,6 +209,7 @@ const ENDPOINTS: { [K in ServiceKey]: (s: RawSettings) => EndpointNeed[] } = {
   xroad: (s) => (s.xroad && s.endpoints ? xroadEndpoints(s.xroad, s.endpoints) : []),
   rstuf: (s) => (s.rstuf && s.endpoints ? rstufEndpoints(s.rstuf, s.endpoints) : []),
   sigstore: (s) => (s.sigstore && s.endpoints ? sigstoreEndpoints(s.sigstore, s.endpoints) : []),
+  pulp: (s) => (s.pulp && s.endpoints ? pulpEndpoints(s.pulp, s.endpoints) : []),
 };
 
 /** Every enabled service's endpoints, in service order (none without `endpoints`). */
@@ -457,7 +462,7 @@ export function parseSettings(
 }
 
 /** The node group a stack with a service in ha gets when it names none: the prod example's, sized by the `schedulable` rule. */
-export const HA_NODES = { instanceTypes: ["m6i.2xlarge"], min: 4, desired: 4, max: 8 };
+export const HA_NODES = { instanceTypes: ["m6i.2xlarge"], min: 5, desired: 5, max: 10 };
 
 /**
  * In ha the replicas must fit with one node lost: a created cluster whose

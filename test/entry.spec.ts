@@ -26,8 +26,8 @@ describe("program entry (what `pulumi up` runs)", () => {
         },
         { stack: "dev", config: values, secretKeys },
       );
-      assert.deepEqual(Object.keys(exported).sort(), ["cluster", "dnsRecords", "endpoints", "portForward", "rstuf", "sigstore", "topologies", "xroad"]);
-      assert.deepEqual(plain(run.outputs.topologies), { xroad: "single", rstuf: "single", sigstore: "single" });
+      assert.deepEqual(Object.keys(exported).sort(), ["cluster", "dnsRecords", "endpoints", "portForward", "pulp", "rstuf", "sigstore", "topologies", "xroad"]);
+      assert.deepEqual(plain(run.outputs.topologies), { xroad: "single", rstuf: "single", sigstore: "single", pulp: "single" });
       assert.ok(run.find("kubernetes:apps/v1:Deployment", "xroad-server"));
       assert.ok(run.find("aws:eks/cluster:Cluster", "cluster-eks"));
       // The SDK still tells the engine where each resource was declared (it lifts the limit for that).

@@ -215,6 +215,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>): { i
       id = inputs.name ?? name;
       state.arn = arn("logs", `log-group:${id}`);
       break;
+    case "random:index/randomBytes:RandomBytes": {
+      // Real bytes derived from the name (a Fernet key is checked for its length and alphabet).
+      const bytes = crypto.createHash("sha256").update(`bytes:${name}`).digest().subarray(0, inputs.length ?? 32);
+      state.base64 = bytes.toString("base64");
+      state.hex = bytes.toString("hex");
+      break;
+    }
     case "random:index/randomPassword:RandomPassword":
       state.result = `${SECRET_MARK}-${name}-${hex(name, 12)}`;
       break;

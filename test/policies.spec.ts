@@ -147,7 +147,7 @@ describe("policy suite: each rule", () => {
     it("schedulable", () => {
       const group = (f: (t: string, n: string) => Recorded) => inp(f("aws:eks/nodeGroup:NodeGroup", "cluster-nodes"));
       fires("schedulable", broken((f) => (group(f).scalingConfig.minSize = 2)), "do not fit on 1 node(s) of m6i.2xlarge (the group's minimum, one lost)");
-      fires("schedulable", broken((f) => (group(f).instanceTypes = ["m6i.xlarge"])), "do not fit on 3 node(s) of m6i.xlarge");
+      fires("schedulable", broken((f) => (group(f).instanceTypes = ["m6i.xlarge"])), "do not fit on 4 node(s) of m6i.xlarge");
       fires("schedulable", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-secondary")).containers[0].resources.requests.cpu = "12")), "a pod requests 12000m CPU");
       fires("schedulable", broken((f) => (podSpec(f("kubernetes:apps/v1:Deployment", "xroad-primary")).containers[0].resources.requests.memory = "40Gi")), "more than a m6i.2xlarge node gives");
       fires("schedulable", broken((f) => (group(f).instanceTypes = ["x9.huge"])), "no capacity data for instance type x9.huge");
@@ -303,7 +303,7 @@ describe("policy suite: each rule", () => {
         return (v.value ?? v) as Record<string, any>;
       };
       fires("schedulable", broken((f) => delete values(f).resources), "sets no CPU and memory requests for its pods");
-      fires("schedulable", broken((f) => (values(f).resources.requests.cpu = "7")), "do not fit on 3 node(s) of m6i.2xlarge");
+      fires("schedulable", broken((f) => (values(f).resources.requests.cpu = "7")), "do not fit on 4 node(s) of m6i.2xlarge");
     });
 
     it("nothing-public: the controller's NLB is internal unless its scheme says internet-facing", () => {

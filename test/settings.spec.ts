@@ -144,7 +144,7 @@ describe("settings", () => {
   describe("valid combinations", () => {
     it("a service in ha gets a node group that holds it with a node lost, unless the stack sizes its own", () => {
       const ha = parseSettings({ topology: "ha", xroad: {} }, RUNTIME);
-      assert.deepEqual(ha.cluster.create?.nodes, { instanceTypes: ["m6i.2xlarge"], min: 4, desired: 4, max: 8, diskSize: 50, capacityType: "ON_DEMAND" });
+      assert.deepEqual(ha.cluster.create?.nodes, { instanceTypes: ["m6i.2xlarge"], min: 5, desired: 5, max: 10, diskSize: 50, capacityType: "ON_DEMAND" });
       const own = parseSettings({ topology: "ha", cluster: { create: { nodes: { instanceTypes: ["m6i.4xlarge"], min: 2, desired: 2, max: 3 } } }, xroad: {} }, RUNTIME);
       assert.deepEqual([own.cluster.create?.nodes.instanceTypes, own.cluster.create?.nodes.min], [["m6i.4xlarge"], 2], "what a stack says stays");
       const single = parseSettings({ xroad: {} }, RUNTIME);

@@ -11,6 +11,9 @@ export interface CertificateAuthorityArgs {
   commonName: string;
   /** @default 10 */
   validityYears?: number;
+  /** A CA of your own instead of a generated one: its certificate (PEM) and key (PEM, secret). */
+  givenCertificate?: pulumi.Input<string>;
+  givenPrivateKey?: pulumi.Input<string>;
 }
 
 export interface IssuedCertificate {
@@ -21,7 +24,7 @@ export interface IssuedCertificate {
 }
 
 // The CA's key stays out of the component's fields (which other languages would see as outputs).
-const caKeys = new WeakMap<CertificateAuthority, tls.PrivateKey>();
+const caKeys = new WeakMap<CertificateAuthority, pulumi.Output<string>>();
 
 /** A CA (ECDSA P-256) that issues server certificates for in-cluster names. */
 export class CertificateAuthority extends pulumi.ComponentResource {
@@ -30,20 +33,28 @@ export class CertificateAuthority extends pulumi.ComponentResource {
 
   constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("trust-services:index:CertificateAuthority", name, {}, opts);
-    const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-    caKeys.set(this, key);
-    const cert = new tls.SelfSignedCert(
-      `${name}-cert`,
-      {
-        privateKeyPem: key.privateKeyPem,
-        subject: { commonName: args.commonName, organization: "trust-services" },
-        isCaCertificate: true,
-        validityPeriodHours: (args.validityYears ?? 10) * 365 * 24,
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-      },
-      { parent: this },
-    );
-    this.certificate = cert.certPem;
+    if ((args.givenCertificate === undefined) !== (args.givenPrivateKey === undefined)) {
+      throw new Error(`CertificateAuthority ${name}: givenCertificate and givenPrivateKey go together`);
+    }
+    if (args.givenCertificate !== undefined) {
+      caKeys.set(this, pulumi.secret(args.givenPrivateKey!));
+      this.certificate = pulumi.output(args.givenCertificate);
+    } else {
+      const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+      caKeys.set(this, pulumi.secret(key.privateKeyPem));
+      const cert = new tls.SelfSignedCert(
+        `${name}-cert`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          subject: { commonName: args.commonName, organization: "trust-services" },
+          isCaCertificate: true,
+          validityPeriodHours: (args.validityYears ?? 10) * 365 * 24,
+          allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        { parent: this },
+      );
+      this.certificate = cert.certPem;
+    }
     this.registerOutputs({ certificate: this.certificate });
   }
 
@@ -63,7 +74,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
       `${name}-cert`,
       {
         certRequestPem: request.certRequestPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
+        caPrivateKeyPem: caKey,
         caCertPem: this.certificate,
         validityPeriodHours: 2 * 365 * 24,
         earlyRenewalHours: 30 * 24,

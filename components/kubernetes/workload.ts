@@ -331,6 +331,11 @@ export interface WorkloadArgs extends PodArgs {
   services?: ServiceArgs[];
   /** "none", "soft" or "hard" pod anti-affinity on `app.kubernetes.io/name` across nodes. @default "none" */
   antiAffinity?: string;
+  /**
+   * Run only on a node that runs pods with these labels (required pod affinity
+   * by hostname): roles that share a ReadWriteOnce volume, which one node holds.
+   */
+  colocateWith?: Record<string, string>;
   /** Rolling update of a Deployment in `ha`. */
   rollout?: RolloutArgs;
   /** Seconds a new pod must stay ready before the rollout goes on. */
@@ -671,11 +676,19 @@ export class Workload extends pulumi.ComponentResource {
       longRunning: true,
       perReplicaClaims: kind === "StatefulSet" && replicas > 1,
       affinity:
-        antiAffinity === "hard"
-          ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term()] } }
-          : antiAffinity === "soft"
-            ? { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term() }] } }
-            : undefined,
+        antiAffinity === "none" && !args.colocateWith
+          ? undefined
+          : {
+              podAntiAffinity:
+                antiAffinity === "hard"
+                  ? { requiredDuringSchedulingIgnoredDuringExecution: [term()] }
+                  : antiAffinity === "soft"
+                    ? { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term() }] }
+                    : undefined,
+              podAffinity: args.colocateWith
+                ? { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: args.colocateWith } }] }
+                : undefined,
+            },
       // In ha the replicas must spread: a zone or a node outage never takes them all.
       spread: spread
         ? (selector) =>
