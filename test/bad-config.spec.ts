@@ -190,6 +190,16 @@ const CORPUS: Array<[string, Record<string, unknown>, string]> = [
   ["a tree id that is not a number", { ...REGION, "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], trees: { rekor: "tree-1" } } }, "trust-services:sigstore.trees.rekor"],
   ["a given database CA that is not PEM", { ...REGION, "trust-services:topology": "external-db", "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], database: { given: { host: "db", password: { secure: "v1:x" }, caCertificate: "ca.pem" } } } }, "trust-services:sigstore.database.given.caCertificate"],
   ["a MySQL 5.7 for Trillian", { ...REGION, "trust-services:topology": "external-db", "trust-services:sigstore": { oidcIssuers: [{ issuerUrl: "https://idp.example.org", type: "email" }], database: { create: { engineVersion: "5.7" } } } }, "trust-services:sigstore.database.create.engineVersion"],
+  // pulp
+  ["pulp as a list", { ...REGION, "trust-services:pulp": ["3.105.16"] }, "trust-services:pulp"],
+  ["an unpinned Pulp image", { ...REGION, "trust-services:pulp": { image: "quay.io/pulp/pulp-minimal:latest" } }, "trust-services:pulp.image"],
+  ["one API in ha", { ...REGION, "trust-services:topology": "ha", "trust-services:pulp": { api: { replicas: 1 } } }, "trust-services:pulp.api.replicas"],
+  ["one worker in ha", { ...REGION, "trust-services:topology": "ha", "trust-services:pulp": { worker: { replicas: 1 } } }, "trust-services:pulp.worker.replicas"],
+  ["S3 artifacts on an existing cluster", { ...EXISTING, "trust-services:pulp": { storage: { backend: "s3" } } }, "trust-services:pulp.storage.backend"],
+  ["several Pulp workers on a volume no node shares", { ...EXISTING, "trust-services:pulp": { worker: { replicas: 3 } } }, "trust-services:pulp.storage.backend"],
+  ["a Pulp CA that is not PEM", { ...REGION, "trust-services:pulp": { certificateAuthority: { certificate: "ca.pem", privateKey: { secure: "v1:k" } } } }, "trust-services:pulp.certificateAuthority.certificate"],
+  ["a given Pulp database over TLS without its CA", { ...REGION, "trust-services:topology": "external-db", "trust-services:pulp": { database: { given: { host: "db", password: { secure: "v1:x" } } } } }, "trust-services:pulp.database.given.caCertificate"],
+  ["a Pulp hostname without endpoints", { ...REGION, "trust-services:pulp": { exposure: { hostname: "pulp.example.org" } } }, "trust-services:pulp.exposure.hostname"],
 ];
 
 describe("bad-input corpus", () => {
