@@ -34,6 +34,8 @@ interface StoreNeed extends NeedBase {
    * refuses plain connections where the engine can.
    */
   tls?: boolean;
+  /** In the cluster, the service also authenticates with a client certificate from that CA (PostgreSQL). */
+  clientCertificates?: boolean;
   /** The service's own CA for that TLS (PEM certificate and key, secret) instead of a generated one. */
   ca?: { certificate: string; privateKey: import("@pulumi/pulumi").Input<string> };
 }

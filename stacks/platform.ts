@@ -333,7 +333,7 @@ function fulfilNeeds(
     }
     const ns = `${n.clients.namespace}-data`;
     const issued = ca.issueServerCertificate(storeName, [storeName, `${storeName}.${ns}`, `${storeName}.${ns}.svc`, `${storeName}.${ns}.svc.cluster.local`]);
-    return { certificate: issued.certificate, privateKey: issued.privateKey, caCertificate: ca.certificate };
+    return { certificate: issued.certificate, privateKey: issued.privateKey, caCertificate: ca.certificate, clientCertificates: n.clientCertificates && n.kind === "database" && n.engine === "postgres" };
   };
   const clientPeer = (n: DatabaseNeed | CacheNeed) => ({
     namespace: n.clients.namespace,
@@ -375,10 +375,11 @@ function fulfilNeeds(
       } else if (n.topology === "single") {
         const Store = n.engine === "postgres" ? PostgresStore : MysqlStore;
         const storeName = `${n.service}-${n.engine}`;
-        data.endpoints[n.key] = new Store(
+        const tls = storeTls(n, storeName);
+        const store = new Store(
           storeName,
           {
-            tls: storeTls(n, storeName),
+            tls,
             namespace: dataNamespace(n),
             instance: n.service,
             database: n.database,
@@ -391,7 +392,10 @@ function fulfilNeeds(
             production,
           },
           k8sOpts,
-        ).endpoint;
+        );
+        // The client's certificate, from the same CA, named after its role.
+        const client = tls?.clientCertificates ? authorities.get(n.service)!.issueClientCertificate(`${storeName}-client`, n.user) : undefined;
+        data.endpoints[n.key] = client ? { ...store.endpoint, clientCertificate: client.certificate, clientKey: client.privateKey } : store.endpoint;
       } else if (c.shared !== undefined) {
         const inst = platform.sharedDatabases[c.shared];
         data.endpoints[n.key] = n.superuser

@@ -82,6 +82,8 @@ export function pulpNeeds(p: PulpSettings, topo: Topology, canUseS3: boolean): D
       database: "pulp",
       user: "pulp",
       tls: true,
+      // In the cluster Pulp also authenticates with a certificate of the service's CA (seed "Certificates").
+      clientCertificates: true,
       ca,
       version: { pattern: /^1[4-7](\.\d+)?$/, rule: "PostgreSQL 14 to 17" },
     },

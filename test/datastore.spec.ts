@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { DataEndpoint, DataStoreTlsArgs, egressTo, MysqlStore, PG_HBA_TLS, PostgresStore, RedisStore } from "../components/kubernetes/datastore";
+import { DataEndpoint, DataStoreTlsArgs, egressTo, MysqlStore, PG_HBA_CLIENT_CERT, PG_HBA_TLS, PostgresStore, RedisStore } from "../components/kubernetes/datastore";
 import { ServiceNamespace } from "../components/kubernetes/namespace";
 import { isSecretValue, plain, Recorded, Run, runWith } from "./harness";
 import { schemaErrors } from "./k8s-schema";
@@ -37,6 +37,19 @@ function sts(run: Run, engine: Engine) {
 }
 
 /** A CA and a server certificate for 127.0.0.1, made by openssl. */
+/** A client certificate from the test CA in `dir` (made by `certificates`), for `user`. */
+function clientCertificate(dir: string, user: string): { cert: string; key: string } {
+  const run = (args: string[]) => {
+    const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.stderr}`);
+  };
+  run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${user}.key`, "-out", `${user}.csr`, "-subj", `/CN=${user}`]);
+  fs.writeFileSync(path.join(dir, "client-ext"), "extendedKeyUsage=clientAuth\n");
+  run(["x509", "-req", "-in", `${user}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${user}.crt`, "-days", "2", "-extfile", "client-ext"]);
+  fs.chmodSync(path.join(dir, `${user}.key`), 0o600);
+  return { cert: path.join(dir, `${user}.crt`), key: path.join(dir, `${user}.key`) };
+}
+
 function certificates(dir: string): { ca: string; cert: string; key: string } {
   const run = (args: string[]) => {
     const r = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
@@ -267,6 +280,48 @@ describe("in-cluster data stores", () => {
         const plainConn = q("disable");
         assert.notEqual(plainConn.status, 0, "a connection without TLS is refused");
         assert.match(plainConn.stderr, /no encryption|pg_hba\.conf rejects/);
+      } finally {
+        await pg.stop();
+        fs.rmSync(pgDir, { recursive: true, force: true });
+      }
+    });
+
+    it("PostgreSQL with client certificates: a client needs both the password and a certificate of the CA naming its role", async () => {
+      const tls = { certificate: certs.cert, privateKey: certs.key, caCertificate: certs.ca, clientCertificates: true };
+      const { run } = await store("postgres", "single", { tls });
+      const c = sts(run, "postgres").spec.template.spec.containers[0];
+      const hba = plain<any>(run.get("kubernetes:core/v1:ConfigMap", "svc-postgres-config").inputs).data["pg_hba.conf"];
+      assert.equal(hba, PG_HBA_CLIENT_CERT);
+      assert.ok(c.args.includes("ssl_ca_file=/tls/ca.crt"));
+      const { startPostgres } = await import("./servers");
+      const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-mtls-"));
+      fs.chmodSync(pgDir, 0o755);
+      // Started on the password-only TLS rules (the test server's setup logs in without a certificate),
+      // then switched to the generated ones and reloaded.
+      for (const [f, body] of [["tls.crt", certs.cert], ["tls.key", certs.key], ["ca.crt", certs.ca], ["pg_hba.conf", PG_HBA_TLS]]) fs.writeFileSync(path.join(pgDir, f), body);
+      const rootOwned = process.getuid?.() === 0;
+      if (rootOwned) spawnSync("chgrp", ["postgres", path.join(pgDir, "tls.key")]);
+      fs.chmodSync(path.join(pgDir, "tls.key"), rootOwned ? 0o640 : 0o600);
+      const args = (c.args as string[]).map((a) => a.replace("/tls/", `${pgDir}/`).replace("/etc/postgresql/", `${pgDir}/`));
+      const pg = await startPostgres({ extraArgs: args });
+      try {
+        fs.writeFileSync(path.join(pgDir, "pg_hba.conf"), hba);
+        const reload = pg.client(["-tAc", "select pg_reload_conf()"], { PGUSER: "postgres", PGPASSWORD: "superpassword", PGDATABASE: "postgres", PGSSLMODE: "require" });
+        assert.equal(reload.status, 0, reload.stderr);
+        await new Promise((r) => setTimeout(r, 300));
+        const master = clientCertificate(dir, pg.master.user);
+        const other = clientCertificate(dir, "someone");
+        const base = { PGUSER: pg.master.user, PGPASSWORD: pg.master.password, PGDATABASE: "postgres", PGSSLMODE: "verify-full", PGSSLROOTCERT: path.join(pgDir, "ca.crt") };
+        const q = (extra: Record<string, string>) => pg.client(["-tAc", "select client_dn from pg_stat_ssl where pid = pg_backend_pid()"], { ...base, ...extra });
+        const ok = q({ PGSSLCERT: master.cert, PGSSLKEY: master.key });
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.match(ok.stdout, new RegExp(`CN=${pg.master.user}`), "connected with its certificate");
+        const none = q({ PGSSLCERT: path.join(dir, "missing.crt"), PGSSLKEY: path.join(dir, "missing.key") });
+        assert.notEqual(none.status, 0, "without a certificate: refused");
+        const wrong = q({ PGSSLCERT: other.cert, PGSSLKEY: other.key });
+        assert.notEqual(wrong.status, 0, "with another role's certificate: refused");
+        const badPassword = q({ PGSSLCERT: master.cert, PGSSLKEY: master.key, PGPASSWORD: "wrong" });
+        assert.notEqual(badPassword.status, 0, "the certificate does not replace the password");
       } finally {
         await pg.stop();
         fs.rmSync(pgDir, { recursive: true, force: true });

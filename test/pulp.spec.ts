@@ -181,7 +181,21 @@ describe("Pulp", function () {
       assert.equal(db.HOST, "pulp-postgres.pulp-data.svc.cluster.local");
       assert.deepEqual([db.NAME, db.USER, db.PORT], ["pulp", "pulp", 5432]);
       assert.equal(db.PASSWORD, secretData(run, "pulp-postgres").password);
-      assert.deepEqual(db.OPTIONS, { sslmode: "verify-full", sslrootcert: PULP_PATHS.databaseCa });
+      assert.deepEqual(db.OPTIONS, { sslmode: "verify-full", sslrootcert: PULP_PATHS.databaseCa, sslcert: PULP_PATHS.databaseClientCert, sslkey: PULP_PATHS.databaseClientKey });
+      // The client certificate: issued by the service's CA to the role Pulp logs in as (clientcert=verify-full).
+      const client = secretData(run, "pulp-database-client");
+      const issued = obj(run.get("tls:index/locallySignedCert:LocallySignedCert", "pulp-postgres-client-cert"));
+      assert.equal(issued.caCertPem, run.get("tls:index/selfSignedCert:SelfSignedCert", "pulp-data-ca-cert").state.certPem);
+      assert.ok(issued.allowedUses.includes("client_auth"));
+      assert.equal(obj(run.get("tls:index/certRequest:CertRequest", "pulp-postgres-client-csr")).subject.commonName, "pulp", "named after the role");
+      assert.equal(client["tls.crt"], run.get("tls:index/locallySignedCert:LocallySignedCert", "pulp-postgres-client-cert").state.certPem);
+      assert.equal(client["tls.key"], run.get("tls:index/privateKey:PrivateKey", "pulp-postgres-client-key").state.privateKeyPemPkcs8, "its key");
+      const hba = plain<any>(obj(run.get("kubernetes:core/v1:ConfigMap", "pulp-postgres-config")).data)["pg_hba.conf"];
+      assert.match(hba, /hostssl\s+all\s+all\s+all\s+scram-sha-256\s+clientcert=verify-full/, "PostgreSQL requires the certificate");
+      for (const r of ROLES) {
+        const d = deployment(run, r);
+        assert.equal(volumeOf(d, mountAt(main(d), PULP_PATHS.clientCertificates).name).secret.secretName, "pulp-database-client", `${r}: the client certificate`);
+      }
       const ca = run.get("tls:index/selfSignedCert:SelfSignedCert", "pulp-data-ca-cert").state.certPem;
       const certs = plain<Record<string, string>>(obj(run.get("kubernetes:core/v1:ConfigMap", "pulp-certs")).data);
       assert.equal(certs["database-ca.crt"], ca);

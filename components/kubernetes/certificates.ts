@@ -63,11 +63,20 @@ export class CertificateAuthority extends pulumi.ComponentResource {
    * years and renewed by `pulumi up` in its last 30 days.
    */
   issueServerCertificate(name: string, dnsNames: pulumi.Input<string>[]): IssuedCertificate {
+    return this.issue(name, { commonName: pulumi.output(dnsNames[0]) }, dnsNames, "server_auth");
+  }
+
+  /** A client certificate whose common name is `user` (how PostgreSQL's clientcert=verify-full names the role). */
+  issueClientCertificate(name: string, user: string): IssuedCertificate {
+    return this.issue(name, { commonName: user }, [], "client_auth");
+  }
+
+  private issue(name: string, subject: { commonName: pulumi.Input<string> }, dnsNames: pulumi.Input<string>[], use: string): IssuedCertificate {
     const caKey = caKeys.get(this)!;
     const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
     const request = new tls.CertRequest(
       `${name}-csr`,
-      { privateKeyPem: key.privateKeyPem, subject: { commonName: pulumi.output(dnsNames[0]) }, dnsNames },
+      { privateKeyPem: key.privateKeyPem, subject, dnsNames: dnsNames.length ? dnsNames : undefined },
       { parent: this },
     );
     const cert = new tls.LocallySignedCert(
@@ -78,7 +87,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         caCertPem: this.certificate,
         validityPeriodHours: 2 * 365 * 24,
         earlyRenewalHours: 30 * 24,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        allowedUses: ["digital_signature", "key_encipherment", use],
       },
       { parent: this },
     );

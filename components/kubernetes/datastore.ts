@@ -41,6 +41,10 @@ export interface DataEndpoint {
   tls?: boolean;
   /** PEM of the CA that signed the server certificate, when TLS is on and the CA is known. */
   caCertificate?: pulumi.Input<string>;
+  /** The client's certificate (PEM), when the server requires one (its CN is the user). */
+  clientCertificate?: pulumi.Input<string>;
+  /** Its key (PEM, secret). */
+  clientKey?: pulumi.Input<string>;
   /** "in-cluster", "managed" or "given": for outputs and runbooks, not for code paths. @default "given" */
   location?: string;
   /** In-cluster: the store's namespace and pod labels (for NetworkPolicies). */
@@ -88,6 +92,12 @@ export interface DataStoreTlsArgs {
   privateKey: pulumi.Input<string>;
   /** The CA that signed `certificate` (handed to clients in the endpoint). */
   caCertificate?: pulumi.Input<string>;
+  /**
+   * Clients authenticate with a certificate from that CA too, whose common name is
+   * their user (PostgreSQL: `clientcert=verify-full`), besides their password.
+   * @default false
+   */
+  clientCertificates?: boolean;
 }
 
 export interface DataStoreArgs {
@@ -319,7 +329,19 @@ export class PostgresStore extends pulumi.ComponentResource {
         // A subdirectory of the claim: initdb refuses the volume root (lost+found).
         { name: "PGDATA", value: `${spec.dataPath}/pgdata` },
       ],
-      args: c.tls ? ["-c", "ssl=on", "-c", "ssl_cert_file=/tls/tls.crt", "-c", "ssl_key_file=/tls/tls.key", "-c", "hba_file=/etc/postgresql/pg_hba.conf"] : [],
+      args: c.tls
+        ? [
+            "-c",
+            "ssl=on",
+            "-c",
+            "ssl_cert_file=/tls/tls.crt",
+            "-c",
+            "ssl_key_file=/tls/tls.key",
+            ...(c.tls.clientCertificates ? ["-c", "ssl_ca_file=/tls/ca.crt"] : []),
+            "-c",
+            "hba_file=/etc/postgresql/pg_hba.conf",
+          ]
+        : [],
       // TCP, not the socket: during initialisation only the socket answers.
       probe: ["pg_isready", "-h", "127.0.0.1", "-p", String(spec.port), "-U", c.user, "-d", c.database, "-t", "3"],
       mounts: [
@@ -333,7 +355,7 @@ export class PostgresStore extends pulumi.ComponentResource {
         ...(c.tls ? [{ name: "hba", configMapName: "" }] : []),
       ],
       secretData: {},
-      configData: c.tls ? { "pg_hba.conf": PG_HBA_TLS } : undefined,
+      configData: c.tls ? { "pg_hba.conf": c.tls.clientCertificates ? PG_HBA_CLIENT_CERT : PG_HBA_TLS } : undefined,
       auth: true,
     }));
     this.registerOutputs({ host: this.endpoint.host });
@@ -345,6 +367,18 @@ export const PG_HBA_TLS = [
   "# TYPE     DATABASE  USER  ADDRESS  METHOD",
   "local      all       all            scram-sha-256",
   "hostssl    all       all   all      scram-sha-256",
+  "hostnossl  all       all   all      reject",
+  "",
+].join("\n");
+
+/**
+ * pg_hba.conf when clients must also present a certificate from the store's CA
+ * whose common name is their user (`clientcert=verify-full`), besides the password.
+ */
+export const PG_HBA_CLIENT_CERT = [
+  "# TYPE     DATABASE  USER  ADDRESS  METHOD",
+  "local      all       all            scram-sha-256",
+  "hostssl    all       all   all      scram-sha-256  clientcert=verify-full",
   "hostnossl  all       all   all      reject",
   "",
 ].join("\n");

@@ -244,6 +244,16 @@ export class Pulp extends pulumi.ComponentResource {
 
     // --- settings.py (a Secret: it holds the passwords), and the stores' CAs beside it.
     const dbCa = db.caCertificate !== undefined;
+    // The in-cluster PostgreSQL also requires a client certificate of the service's CA: its key is a Secret.
+    const dbClientCert = db.clientCertificate !== undefined && db.clientKey !== undefined;
+    const clientCertName = `${name}-database-client`;
+    if (dbClientCert) {
+      new k8s.core.v1.Secret(
+        clientCertName,
+        { metadata: { name: clientCertName, namespace, labels: labelsOf("certs") }, type: "kubernetes.io/tls", stringData: { "tls.crt": db.clientCertificate!, "tls.key": pulumi.secret(db.clientKey!) } },
+        child,
+      );
+    }
     const cacheCa = cache.tls && cache.caCertificate !== undefined;
     // The CAs are public: a ConfigMap.
     const certs = new k8s.core.v1.ConfigMap(
@@ -280,6 +290,8 @@ export class Pulp extends pulumi.ComponentResource {
             password: String(v.dbPassword),
             sslmode: dbCa ? "verify-full" : db.tls ? "require" : "disable",
             caFile: dbCa ? PULP_PATHS.databaseCa : undefined,
+            clientCertFile: dbClientCert ? PULP_PATHS.databaseClientCert : undefined,
+            clientKeyFile: dbClientCert ? PULP_PATHS.databaseClientKey : undefined,
           },
           cache: { host: String(v.cacheHost), port: Number(v.cachePort), password: String(v.cachePassword) || undefined, tls: cache.tls ?? false, caFile: cacheCa ? PULP_PATHS.cacheCa : undefined },
           s3: bucket ? { bucketName: String(v.bucketName), region: bucket.region } : undefined,
@@ -294,12 +306,15 @@ export class Pulp extends pulumi.ComponentResource {
       { name: "settings", secretName: settingsName, items: [{ key: "settings.py", path: "settings.py" }] },
       { name: "keys", secretName: keysName },
       ...(dbCa || cacheCa ? [{ name: "certs", configMapName: certs.metadata.name, items: [...(dbCa ? [{ key: "database-ca.crt", path: "database-ca.crt" }] : []), ...(cacheCa ? [{ key: "cache-ca.crt", path: "cache-ca.crt" }] : [])] }] : []),
+      // libpq takes a root-owned key file readable by its group (0440 with the pods' fsGroup).
+      ...(dbClientCert ? [{ name: "database-client", secretName: clientCertName }] : []),
       { name: "tmp", emptyDir: true, sizeLimit: "1Gi" },
     ];
     const pulpMounts: MountArgs[] = [
       { volume: "settings", path: PULP_PATHS.settings, subPath: "settings.py", readOnly: true },
       { volume: "keys", path: PULP_PATHS.keys, readOnly: true },
       ...(dbCa || cacheCa ? [{ volume: "certs", path: PULP_PATHS.certs, readOnly: true }] : []),
+      ...(dbClientCert ? [{ volume: "database-client", path: PULP_PATHS.clientCertificates, readOnly: true }] : []),
       { volume: "tmp", path: "/tmp" },
     ];
     // /var/lib/pulp: the artifacts' volume, or with S3 a scratch volume each pod works in.

@@ -16,6 +16,9 @@ export const PULP_PATHS = {
   tokenPublicKey: "/etc/pulp/keys/container_auth_public_key.pem",
   certs: "/etc/pulp/certs",
   databaseCa: "/etc/pulp/certs/database-ca.crt",
+  clientCertificates: "/etc/pulp/client-cert",
+  databaseClientCert: "/etc/pulp/client-cert/tls.crt",
+  databaseClientKey: "/etc/pulp/client-cert/tls.key",
   cacheCa: "/etc/pulp/certs/cache-ca.crt",
   varLib: "/var/lib/pulp",
   media: "/var/lib/pulp/media",
@@ -34,6 +37,9 @@ export interface PulpDatabaseSettings {
   sslmode: string;
   /** A CA file to verify the server with (verify-full). */
   caFile?: string;
+  /** A client certificate and key to authenticate with (the server requires one). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
 }
 
 export interface PulpCacheSettings {
@@ -104,7 +110,11 @@ export function pulpSettingsPy(a: PulpSettingsFileArgs): string {
           USER: db.user,
           PASSWORD: db.password,
           CONN_MAX_AGE: 0,
-          OPTIONS: { sslmode: db.sslmode, ...(db.caFile ? { sslrootcert: db.caFile } : {}) },
+          OPTIONS: {
+            sslmode: db.sslmode,
+            ...(db.caFile ? { sslrootcert: db.caFile } : {}),
+            ...(db.clientCertFile ? { sslcert: db.clientCertFile, sslkey: db.clientKeyFile } : {}),
+          },
         },
       },
     ],
