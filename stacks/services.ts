@@ -229,6 +229,7 @@ export function buildServices(s: Settings, platform: Platform): Services {
         content: p.content,
         worker: p.worker,
         web: p.web,
+        workerGracePeriodSeconds: p.workerGracePeriodSeconds,
         adminPassword: p.adminPassword,
         database: data.endpoints.database,
         cache: data.endpoints.cache,

@@ -26,6 +26,13 @@ export const pulpBlock = z.strictObject({
   content: role("Content app", "2").describe("The content app (serves and streams artifacts)."),
   worker: role("Worker", "4").describe("The task workers."),
   web: role("Web server", "2").describe("The web server in front of the API and the content app."),
+  workerGracePeriodSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(86400)
+    .default(3600)
+    .describe("Seconds a stopping worker may finish its task in: on SIGTERM it takes no new task and finishes the one it holds; a task still running then fails."),
   adminPassword: secretString.optional().describe("The `admin` user's password (secret). Default: generated, kept in the stack's state (output `pulp.adminPasswordSecret` names where)."),
   database: databaseBlock({ engineVersion: "17", engineVersionPattern: /^1[4-7](\.\d+)?$/, engineVersionRule: 'PostgreSQL 14 to 17 (e.g. "17")', port: 5432, user: "pulp", inCluster: true })
     .prefault({})
