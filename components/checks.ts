@@ -19,6 +19,12 @@ export const SQL_IDENTIFIER_RULE = "a lowercase SQL identifier (a-z, 0-9, _) of 
  * An image reference pinned to a version: `[registry[:port]/]repository:tag`
  * (any tag but `latest`), or a digest (`…@sha256:<64 hex>`, with or without a tag).
  */
+/** The tag of an image reference (`registry:5000/a/b:1.2@sha256:…` → `1.2`), if it has one. */
+export function imageTag(ref: string): string | undefined {
+  const last = ref.split("@")[0].split("/").pop() ?? "";
+  return /:([\w][\w.-]{0,127})$/.exec(last)?.[1];
+}
+
 export function isPinnedImage(ref: string): boolean {
   if (/\s/.test(ref)) return false;
   if (/@sha256:[0-9a-f]{64}$/.test(ref)) return true;

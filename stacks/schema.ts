@@ -14,7 +14,7 @@ export const topology = z.enum(TOPOLOGIES);
 export type Topology = z.infer<typeof topology>;
 
 /** Keys whose values are secrets: never echoed in an error, wrapped as secret Outputs once parsed. */
-export const SECRET_KEYS = new Set(["adminPassword", "tokenPin", "password", "kubeconfig", "privateKey", "previousPrivateKey"]);
+export const SECRET_KEYS = new Set(["adminPassword", "tokenPin", "password", "kubeconfig", "privateKey", "previousPrivateKey", "databaseFieldsKey"]);
 
 /**
  * A secret string: validated as plain text, then wrapped in `pulumi.secret` so it

@@ -231,6 +231,7 @@ export function buildServices(s: Settings, platform: Platform): Services {
         web: p.web,
         workerGracePeriodSeconds: p.workerGracePeriodSeconds,
         adminPassword: p.adminPassword,
+        databaseFieldsKey: p.databaseFieldsKey,
         database: data.endpoints.database,
         cache: data.endpoints.cache,
         volume: backend === "local" ? { size: p.storage.size, readWriteMany: many, storageClass: p.storage.storageClass ?? (many ? platform.storageClasses.shared : platform.storageClasses.block) } : undefined,

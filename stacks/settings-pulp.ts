@@ -33,14 +33,20 @@ export const pulpBlock = z.strictObject({
     .max(86400)
     .default(3600)
     .describe("Seconds a stopping worker may finish its task in: on SIGTERM it takes no new task and finishes the one it holds; a task still running then fails."),
-  adminPassword: secretString.optional().describe("The `admin` user's password (secret). Default: generated, kept in the stack's state (output `pulp.adminPasswordSecret` names where)."),
+  adminPassword: secretString.optional().describe("The `admin` user's password (secret). Default: generated, kept in the stack's state (output `pulp.adminPassword` says how to read it)."),
+  databaseFieldsKey: z
+    .string()
+    .regex(/^\s*[A-Za-z0-9_-]{43}=\s*$/, { message: "a Fernet key: url-safe base64 of 32 bytes (44 characters ending in =)" })
+    .pipe(secretString)
+    .optional()
+    .describe("The database-fields encryption key of an earlier deployment whose database this one takes over (secret; `kubectl get secret pulp-keys`). Default: generated once and kept in the stack's state."),
   database: databaseBlock({ engineVersion: "17", engineVersionPattern: /^1[4-7](\.\d+)?$/, engineVersionRule: 'PostgreSQL 14 to 17 (e.g. "17")', port: 5432, user: "pulp", inCluster: true })
     .prefault({})
     .describe("PostgreSQL: in the cluster (single), on RDS (external-db, ha) unless `given` or `shared`."),
   cache: cacheBlock.prefault({}).describe("Redis (the content cache): in the cluster (single), ElastiCache with cluster mode off otherwise; TLS and AUTH."),
   storage: z
     .strictObject({
-      backend: z.enum(["local", "s3"]).optional().describe("Where artifacts go: `local` (`/var/lib/pulp` on a volume; ReadWriteMany with several replicas) or `s3` (default: local in single, s3 elsewhere when the stack uses AWS)."),
+      backend: z.enum(["local", "s3"]).optional().describe("Where artifacts go: `local` (`/var/lib/pulp` on a volume; ReadWriteMany with several replicas) or `s3` (default: local in single, s3 elsewhere when the stack creates the cluster)."),
       size: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, { message: 'a size such as "100Gi"' }).default("50Gi").describe("Size of the `/var/lib/pulp` volume."),
       storageClass: z.string().min(1).optional().describe("StorageClass of the volume (default: the platform's, ReadWriteMany for several replicas)."),
       scratchSize: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, { message: 'a size such as "10Gi"' }).default("10Gi").describe("With s3: the scratch space each pod works in (`/var/lib/pulp/tmp`), so workers do not fill the node's disk."),

@@ -52,6 +52,8 @@ export interface Recorded {
   deleteBeforeReplace: boolean;
   /** Input paths whose change replaces the resource. */
   replaceOnChanges: string[];
+  /** The create, update and delete timeouts given (empty: the provider's). */
+  customTimeouts?: { create: string; update: string; delete: string };
   /** Aliases as the engine receives them: a URN, or a spec whose empty fields mean "as the resource". */
   aliases: RecordedAlias[];
   /** Where the program declared the resource, as the SDK reports it to the engine (`file:line`). */
@@ -489,6 +491,7 @@ function installMocks(stack: string, record = true): void {
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
       replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+      customTimeouts: req.getCustomtimeouts?.() ? { create: req.getCustomtimeouts().getCreate(), update: req.getCustomtimeouts().getUpdate(), delete: req.getCustomtimeouts().getDelete() } : undefined,
       aliases: aliasesOf(req),
       sourcePosition: req.getSourceposition?.() ? `${req.getSourceposition().getUri()}:${req.getSourceposition().getLine()}` : undefined,
       state: {},

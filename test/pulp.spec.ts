@@ -134,10 +134,19 @@ function commonChecks(get: () => Run) {
     const api = main(deployment(run, "api"));
     assert.equal(api.livenessProbe.httpGet.path, "/pulp/api/v3/livez/");
     assert.equal(api.readinessProbe.httpGet.path, "/pulp/api/v3/status/");
+    // Django refuses a Host it does not allow (the kubelet would send the pod's IP): the probes name the API.
+    const allowed = settingsOf(run).ALLOWED_HOSTS;
+    for (const p of [api.startupProbe, api.livenessProbe, api.readinessProbe]) {
+      const host = p.httpGet.httpHeaders.find((h: any) => h.name === "Host").value;
+      assert.ok(allowed.includes(host), `probe Host ${host} is allowed`);
+    }
     assert.equal(main(deployment(run, "content")).readinessProbe.httpGet.path, "/pulp/content/");
     const worker = main(deployment(run, "worker"));
     assert.deepEqual(worker.livenessProbe.exec.command, ["/usr/local/bin/pulpcore-manager", "shell", "-c", WORKER_ALIVE]);
     assert.equal(podOf(deployment(run, "worker")).terminationGracePeriodSeconds, 3600, "a stopping worker finishes its task");
+    // `pulumi up` waits for a worker rollout as long as the workers may take to stop, one after another.
+    const workers = deployment(run, "worker").spec.replicas;
+    assert.deepEqual(run.get(DEPLOYMENT, "pulp-worker").customTimeouts, { create: `${60 * workers + 10}m`, update: `${60 * workers + 10}m`, delete: "" });
   });
 
   it("routes one origin through the web server: its Service, its upstreams, the settings' CONTENT_ORIGIN and allowed hosts", () => {
@@ -297,6 +306,17 @@ describe("Pulp", function () {
     });
   });
 
+  describe("a database-fields key of your own, and image references with a registry port", () => {
+    it("uses a given Fernet key instead of generating one, and labels the version from the tag", async () => {
+      const key = crypto.randomBytes(32).toString("base64url") + "=";
+      const run = await runStack({ ...REGION, pulp: { databaseFieldsKey: key, image: "registry.internal:5000/pulp/pulp-minimal:3.105.16" } });
+      assert.equal(secretData(run, "pulp-keys")["database_fields.symmetric.key"], `${key}\n`);
+      assert.equal(run.ofType("random:index/randomBytes:RandomBytes").length, 0, "nothing generated");
+      assert.equal(deployment(run, "api").metadata.labels["app.kubernetes.io/version"], "3.105.16");
+      await valid(run);
+    });
+  });
+
   describe("a CA of your own for the in-cluster TLS", () => {
     it("issues the stores' certificates from the given CA, and Pulp trusts it", async () => {
       const dir = tempDir("ts-pulp-ca-");
@@ -331,6 +351,7 @@ describe("Pulp", function () {
       assert.equal(s.DATABASES.default.PASSWORD, nasty);
       assert.equal(s.REDIS_PASSWORD, nasty);
       assert.equal(s.CONTENT_ORIGIN, "https://pulp.example.org", "no trailing slash");
+      assert.deepEqual(s.SECURE_PROXY_SSL_HEADER, ["HTTP_X_FORWARDED_PROTO", "https"], "links name the scheme the client used");
       assert.equal(pythonLiteral({ a: [true, null, 1] }), '{"a": [True, None, 1]}');
       assert.throws(() => pulpSettingsPy({ secretKey: "k", contentOrigin: "pulp.example.org", allowedHosts: [], database: { host: "db", port: 1, name: "n", user: "u", password: "p", sslmode: "disable" }, cache: { host: "r", port: 1, tls: false } }), /contentOrigin/);
     });
@@ -365,7 +386,7 @@ describe("Pulp", function () {
       const contentPort = await start("content");
       dir = tempDir("ts-pulp-web-");
       const port = await freePort();
-      const conf = pulpNginxConf({ port, api: `127.0.0.1:${apiPort}`, content: `127.0.0.1:${contentPort}`, tmpDir: dir, accessLog: path.join(dir, "access.log") }).replace(`listen ${port};`, `listen 127.0.0.1:${port};`);
+      const conf = pulpNginxConf({ port, api: `127.0.0.1:${apiPort}`, content: `127.0.0.1:${contentPort}`, tmpDir: dir, accessLog: path.join(dir, "access.log"), maxBodySize: "10m" }).replace(`listen ${port};`, `listen 127.0.0.1:${port};`);
       nginx = await startNginx(conf, port, dir);
       base = `http://127.0.0.1:${port}`;
     });
@@ -405,7 +426,8 @@ describe("Pulp", function () {
       }
     });
 
-    it("refuses API uploads over 10 MB but lets the registry take image layers of any size", async () => {
+    it("refuses API uploads over the limit but lets the registry take image layers of any size", async () => {
+      assert.match(pulpNginxConf({ port: 8080, api: "a:1", content: "c:2" }), /^  client_max_body_size 2g;$/m, "the default: 2 GB");
       const big = Buffer.alloc(11 * 1024 * 1024, 1);
       assert.equal((await fetch(`${base}/pulp/api/v3/uploads/`, { method: "POST", body: big })).status, 413);
       assert.equal((await fetch(`${base}/v2/library/blobs/uploads/`, { method: "POST", body: big })).status, 200);

@@ -11,6 +11,7 @@
  * certificate the caller provides. Image facts: shared/upstream (rstuf.md,
  * sigstore.md, pulp.md) and the docker-library entrypoints.
  */
+import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -264,6 +265,10 @@ function buildStore(
       replicas: 1,
       singleReplicaReason: SINGLE_REPLICA,
       fsGroup: spec.fsGroup,
+      // The server reads its certificate only at start: a renewed one (pulumi up in its last 30 days) rolls the pod.
+      podAnnotations: args.tls
+        ? { "trust-services.io/tls-digest": pulumi.unsecret(pulumi.output(args.tls.certificate).apply((c) => crypto.createHash("sha256").update(c).digest("hex").slice(0, 16))) }
+        : undefined,
       container: {
         name: engine,
         image: args.image ?? spec.image,

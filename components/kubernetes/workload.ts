@@ -75,6 +75,8 @@ export interface ProbeArgs {
   httpPath?: string;
   /** "HTTP" or "HTTPS" for `httpPath`. @default "HTTP" */
   scheme?: string;
+  /** The Host header of the HTTP probe (for servers that check it, as Django does). @default the pod's IP */
+  host?: string;
   /** A TCP connection to the port. */
   tcp?: boolean;
   /** A gRPC health check on the port. */
@@ -342,6 +344,8 @@ export interface WorkloadArgs extends PodArgs {
   minReadySeconds?: number;
   /** Let `pulumi up` wait for the pods to be ready. @default true */
   awaitReady?: boolean;
+  /** Minutes `pulumi up` waits for a rollout (roles whose pods stop slowly by design). @default the provider's 10 */
+  rolloutTimeoutMinutes?: number;
   /** Annotations of the Deployment or StatefulSet. */
   annotations?: Record<string, string>;
 }
@@ -398,7 +402,7 @@ function renderProbe(p: ProbeArgs | undefined, ports: PortArgs[], where: string)
   const port = p.port ?? ports[0]?.port;
   if (!p.command && port === undefined) fail(where, "probe port", undefined, "a port (the container serves none)");
   return {
-    httpGet: p.httpPath !== undefined ? { path: p.httpPath, port: port!, scheme: p.scheme } : undefined,
+    httpGet: p.httpPath !== undefined ? { path: p.httpPath, port: port!, scheme: p.scheme, httpHeaders: p.host ? [{ name: "Host", value: p.host }] : undefined } : undefined,
     tcpSocket: p.tcp ? { port: port! } : undefined,
     grpc: p.grpc ? { port: port! } : undefined,
     exec: p.command ? { command: p.command } : undefined,
@@ -756,7 +760,8 @@ export class Workload extends pulumi.ComponentResource {
     this.dnsRecords = endpoints.flatMap((e) => (e.dnsRecord ? [e.dnsRecord] : []));
 
     // --- The controller (it waits for what the component was told to wait for).
-    const controllerOpts = pod.childOpts({ dependsOn: componentOpts.dependsOn });
+    const timeout = args.rolloutTimeoutMinutes !== undefined ? `${args.rolloutTimeoutMinutes}m` : undefined;
+    const controllerOpts = pod.childOpts({ dependsOn: componentOpts.dependsOn, customTimeouts: timeout ? { create: timeout, update: timeout } : undefined });
     let controller: pulumi.CustomResource;
     if (kind === "StatefulSet") {
       if (this.serviceNames.length === 0) fail(where, "services", [], "a Service to govern the StatefulSet (give the container a port)");

@@ -25,7 +25,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import * as crypto from "crypto";
 import { keyUseStatement, policyDocument } from "../../aws/common";
-import { argError } from "../../checks";
+import { argError, imageTag } from "../../checks";
 import { awsIdentity } from "../../kubernetes/access";
 import { DataEndpoint, egressTo } from "../../kubernetes/datastore";
 import { DnsRecordOutput, EndpointClassArgs } from "../../kubernetes/endpoint";
@@ -112,6 +112,11 @@ export interface PulpArgs {
   workerGracePeriodSeconds?: number;
   /** The admin user's password (secret). @default generated once */
   adminPassword?: pulumi.Input<string>;
+  /**
+   * The database-fields encryption key (a Fernet key, secret), to bring back the key of an
+   * earlier deployment whose database this one takes over. @default generated once
+   */
+  databaseFieldsKey?: pulumi.Input<string>;
   /** PostgreSQL (its database and role exist). */
   database: DataEndpoint;
   /** Redis (the content cache). */
@@ -187,7 +192,7 @@ export class Pulp extends pulumi.ComponentResource {
     const namespaceName = args.namespace ?? "pulp";
     const image = args.image ?? PULP_IMAGES.pulp;
     const webImage = args.webImage ?? PULP_IMAGES.web;
-    const version = /:([^@]+)/.exec(image)?.[1];
+    const version = imageTag(image);
     const child = { parent: this };
     const keep = { parent: this, protect: production };
     const labelsOf = (component: string) => appLabels({ name: PULP_APP_NAME, instance: name, component, version });
@@ -209,14 +214,20 @@ export class Pulp extends pulumi.ComponentResource {
     const publicHost = args.endpoint ? args.endpoint.hostname ?? `pulp.${args.endpoint.endpointClass.domain}` : undefined;
     this.url = publicHost ? `https://${publicHost}` : `http://${webHost}:${PULP_PORTS.web}`;
     this.contentOrigin = this.url;
-    const allowedHosts = [...(publicHost ? [publicHost] : []), webHost, `${name}-web.${namespaceName}.svc`, `${name}-web.${namespaceName}`, `${name}-web`, `${name}-api.${namespaceName}.svc.cluster.local`];
+    // The API's own name is the probes' Host (the kubelet would send the pod's IP, which Django refuses);
+    // localhost serves a port-forward.
+    const apiHost = `${name}-api.${namespaceName}.svc.cluster.local`;
+    const allowedHosts = [...(publicHost ? [publicHost] : []), webHost, `${name}-web.${namespaceName}.svc`, `${name}-web.${namespaceName}`, `${name}-web`, apiHost, "localhost", "127.0.0.1"];
 
     // --- Secrets made once: Django's key, the database-fields key (its loss loses the encrypted
     // fields: kept, protected in production), the container token pair, the admin password.
     const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, keep).result;
-    const fieldsKey = new random.RandomBytes(`${name}-db-fields-key`, { length: 32 }, { parent: this, protect: production, retainOnDelete: production });
-    // A Fernet key: url-safe base64 of 32 random bytes, one line.
-    const fernet = pulumi.secret(fieldsKey.base64.apply((b) => `${b.replace(/\+/g, "-").replace(/\//g, "_")}\n`));
+    // A Fernet key: url-safe base64 of 32 random bytes, one line; generated once (protected in production) unless given.
+    const fernet = pulumi.secret(
+      args.databaseFieldsKey !== undefined
+        ? pulumi.output(args.databaseFieldsKey).apply((k) => `${k.trim()}\n`)
+        : new random.RandomBytes(`${name}-db-fields-key`, { length: 32 }, keep).base64.apply((b) => `${b.replace(/\+/g, "-").replace(/\//g, "_")}\n`),
+    );
     const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, keep);
     const adminPassword = pulumi.secret(args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, keep).result);
 
@@ -431,6 +442,8 @@ export class Pulp extends pulumi.ComponentResource {
           replicas: replicas(component),
           serviceAccountName,
           terminationGracePeriodSeconds: extra.grace,
+          // Workers roll one at a time, each finishing its task: `pulumi up` waits as long.
+          rolloutTimeoutMinutes: extra.grace ? Math.ceil((extra.grace * replicas(component)) / 60) + 10 : undefined,
           podAnnotations: { "trust-services.io/settings-digest": settingsDigest },
           colocateWith: extra.colocate ? apiAffinity : undefined,
           initContainers: [layout],
@@ -451,10 +464,10 @@ export class Pulp extends pulumi.ComponentResource {
         env: [...pulpEnv, ...gunicorn, { name: "PULP_API_WORKERS", value: "2" }],
         ports: [{ name: "http", port: PULP_PORTS.api }],
         probes: {
-          startup: { httpPath: "/pulp/api/v3/livez/", port: PULP_PORTS.api, periodSeconds: 5, failureThreshold: 120 },
-          // Alive without the database (livez does no database work); ready with it (status checks it and Redis).
-          liveness: { httpPath: "/pulp/api/v3/livez/", port: PULP_PORTS.api, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-          readiness: { httpPath: "/pulp/api/v3/status/", port: PULP_PORTS.api, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+          startup: { httpPath: "/pulp/api/v3/livez/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 5, failureThreshold: 120 },
+          // Alive without the database (livez does no database work); ready with it (status queries it).
+          liveness: { httpPath: "/pulp/api/v3/livez/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+          readiness: { httpPath: "/pulp/api/v3/status/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
         },
       },
       { allowFrom: [{ peers: [peer("web")], ports: [PULP_PORTS.api] }], allowTo: [] },

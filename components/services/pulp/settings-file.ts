@@ -98,6 +98,8 @@ export function pulpSettingsPy(a: PulpSettingsFileArgs): string {
     ["CONTENT_ORIGIN", origin],
     ["ALLOWED_HOSTS", a.allowedHosts],
     ["API_ROOT", a.apiRoot ?? "/pulp/"],
+    // The load balancer terminated TLS; the web server passes its X-Forwarded-Proto on.
+    ["SECURE_PROXY_SSL_HEADER", ["HTTP_X_FORWARDED_PROTO", "https"]],
     ["DB_ENCRYPTION_KEY", PULP_PATHS.dbKey],
     [
       "DATABASES",

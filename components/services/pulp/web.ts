@@ -14,7 +14,7 @@ export interface PulpNginxArgs {
   api: string;
   /** The content app's `host:port`. */
   content: string;
-  /** Request bodies (uploads) up to this size. @default "10m" (pulp-cli uploads in 1 MB chunks) */
+  /** API request bodies (uploads) up to this size (the registry's /v2/ takes any). @default "2g" */
   maxBodySize?: string;
   /** @default "/tmp" */
   tmpDir?: string;
@@ -50,7 +50,7 @@ export function pulpNginxConf(a: PulpNginxArgs): string {
     "  server_tokens off;",
     "  sendfile on;",
     "  default_type application/octet-stream;",
-    `  client_max_body_size ${a.maxBodySize ?? "10m"};`,
+    `  client_max_body_size ${a.maxBodySize ?? "2g"};`,
     `  upstream pulp-api { server ${a.api}; keepalive 16; }`,
     `  upstream pulp-content { server ${a.content}; keepalive 16; }`,
     "  server {",

@@ -19,7 +19,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { argError } from "../../checks";
+import { argError, imageTag } from "../../checks";
 import { DataEndpoint } from "../../kubernetes/datastore";
 import { DnsRecordOutput, EndpointArgs, EndpointClassArgs } from "../../kubernetes/endpoint";
 import { METADATA_WEB_IMAGE } from "../../kubernetes/metadata-web";
@@ -261,7 +261,7 @@ export class TrustedArtifactSigner extends pulumi.ComponentResource {
     const production = args.production ?? false;
     const namespaceName = args.namespace ?? "sigstore";
     const images = { ...SIGSTORE_IMAGES, ...definedOnly(args.images ?? {}) };
-    const version = (image: string) => /:(v?[0-9][^@]*)/.exec(image)?.[1];
+    const version = (image: string) => imageTag(image);
     const labelsOf = (component: string) => appLabels({ name: SIGSTORE_APP_NAME, instance: name, component, version: version(images.rekor) });
 
     const ns = new ServiceNamespace(
