@@ -119,7 +119,8 @@ function commonChecks(get: () => Run) {
     assert.ok(graph.upstream(admin).has(migrate.urn), "the admin password after the migration");
     const c = obj(admin).spec.template.spec.containers[0];
     assert.deepEqual(c.command.slice(0, 3), ["/usr/local/bin/pulpcore-manager", "shell", "-c"]);
-    assert.deepEqual(env(c).PULP_ADMIN_PASSWORD, { secretKeyRef: { name: "pulp-admin", key: "password" } });
+    assert.deepEqual(env(c).ADMIN_PASSWORD, { secretKeyRef: { name: "pulp-admin", key: "password" } });
+    assert.ok(!Object.keys(env(c)).some((k) => k.startsWith("PULP_") && k !== "PULP_SETTINGS"), "no PULP_* variable dynaconf would read as a setting");
     const password = secretData(run, "pulp-admin").password;
     assert.ok(password.length >= 16);
     assert.ok(!JSON.stringify(c.command).includes(password), "the password is in no argument");
@@ -140,13 +141,19 @@ function commonChecks(get: () => Run) {
       const host = p.httpGet.httpHeaders.find((h: any) => h.name === "Host").value;
       assert.ok(allowed.includes(host), `probe Host ${host} is allowed`);
     }
-    assert.equal(main(deployment(run, "content")).readinessProbe.httpGet.path, "/pulp/content/");
+    // By its port: GET /pulp/content/ renders every distribution from the database.
+    assert.deepEqual(main(deployment(run, "content")).readinessProbe.tcpSocket, { port: 24816 });
+    assert.deepEqual(main(deployment(run, "content")).livenessProbe.tcpSocket, { port: 24816 });
     const worker = main(deployment(run, "worker"));
     assert.deepEqual(worker.livenessProbe.exec.command, ["/usr/local/bin/pulpcore-manager", "shell", "-c", WORKER_ALIVE]);
     assert.equal(podOf(deployment(run, "worker")).terminationGracePeriodSeconds, 3600, "a stopping worker finishes its task");
-    // `pulumi up` waits for a worker rollout as long as the workers may take to stop, one after another.
-    const workers = deployment(run, "worker").spec.replicas;
-    assert.deepEqual(run.get(DEPLOYMENT, "pulp-worker").customTimeouts, { create: `${60 * workers + 10}m`, update: `${60 * workers + 10}m`, delete: "" });
+    // With one volume (Recreate), `pulp up` waits for the old pods to stop, a worker's task included.
+    const recreate = deployment(run, "worker").spec.strategy?.type === "Recreate";
+    for (const r of ROLES) {
+      const t = run.get(DEPLOYMENT, `pulp-${r}`).customTimeouts;
+      if (recreate) assert.deepEqual(t, { create: "70m", update: "70m", delete: "" }, r);
+      else assert.ok(!t || t.update === "", `${r}: a rolling update does not wait for stopping pods`);
+    }
   });
 
   it("routes one origin through the web server: its Service, its upstreams, the settings' CONTENT_ORIGIN and allowed hosts", () => {
@@ -229,10 +236,14 @@ describe("Pulp", function () {
         // The first-time layout, made idempotently before the role starts.
         assert.deepEqual(podOf(d).initContainers[0].command, ["mkdir", "-p", PULP_PATHS.media, PULP_PATHS.workingDirectory, `${PULP_PATHS.varLib}/assets`]);
       }
-      for (const r of ["content", "worker"]) {
-        const term = podOf(deployment(run, r)).affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+      // All three carry one label and require a node running a pod with it: the first anywhere, the rest (and
+      // any replaced pod, the API's included) on the node that holds the volume.
+      for (const r of ROLES) {
+        const d = deployment(run, r);
+        const term = podOf(d).affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
         assert.equal(term.topologyKey, "kubernetes.io/hostname");
-        assert.equal(term.labelSelector.matchLabels["app.kubernetes.io/component"], "api", `${r} runs beside the API, on the volume's node`);
+        assert.deepEqual(term.labelSelector.matchLabels, { "trust-services.io/shares-volume": "pulp-var-lib-pulp" });
+        assert.equal(d.spec.template.metadata.labels["trust-services.io/shares-volume"], "pulp-var-lib-pulp", `${r} matches the term itself`);
       }
       assert.equal(s.CONTENT_ORIGIN, "http://pulp-web.pulp.svc.cluster.local:8080");
     });
@@ -311,7 +322,9 @@ describe("Pulp", function () {
       const key = crypto.randomBytes(32).toString("base64url") + "=";
       const run = await runStack({ ...REGION, pulp: { databaseFieldsKey: key, image: "registry.internal:5000/pulp/pulp-minimal:3.105.16" } });
       assert.equal(secretData(run, "pulp-keys")["database_fields.symmetric.key"], `${key}\n`);
-      assert.equal(run.ofType("random:index/randomBytes:RandomBytes").length, 0, "nothing generated");
+      // The generated key stays in the state (protected in production: never deleted), unused.
+      const generated = run.get("random:index/randomBytes:RandomBytes", "pulp-db-fields-key").state.base64 as string;
+      assert.ok(!secretData(run, "pulp-keys")["database_fields.symmetric.key"].includes(generated.slice(0, 20).replace(/\+/g, "-").replace(/\//g, "_")));
       assert.equal(deployment(run, "api").metadata.labels["app.kubernetes.io/version"], "3.105.16");
       await valid(run);
     });

@@ -163,7 +163,7 @@ export const SET_ADMIN_PASSWORD = [
   "user, _ = get_user_model().objects.get_or_create(username='admin', defaults={'is_superuser': True, 'is_staff': True})",
   "user.is_superuser = True",
   "user.is_staff = True",
-  "user.set_password(os.environ['PULP_ADMIN_PASSWORD'])",
+  "user.set_password(os.environ['ADMIN_PASSWORD'])",
   "user.save()",
   "print('the admin password is set')",
 ].join("\n");
@@ -223,11 +223,9 @@ export class Pulp extends pulumi.ComponentResource {
     // fields: kept, protected in production), the container token pair, the admin password.
     const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 50, special: false }, keep).result;
     // A Fernet key: url-safe base64 of 32 random bytes, one line; generated once (protected in production) unless given.
-    const fernet = pulumi.secret(
-      args.databaseFieldsKey !== undefined
-        ? pulumi.output(args.databaseFieldsKey).apply((k) => `${k.trim()}\n`)
-        : new random.RandomBytes(`${name}-db-fields-key`, { length: 32 }, keep).base64.apply((b) => `${b.replace(/\+/g, "-").replace(/\//g, "_")}\n`),
-    );
+    // The generated one stays in the state even while a given one is used (a protected resource is never deleted).
+    const generated = new random.RandomBytes(`${name}-db-fields-key`, { length: 32 }, keep).base64.apply((b) => `${b.replace(/\+/g, "-").replace(/\//g, "_")}\n`);
+    const fernet = pulumi.secret(args.databaseFieldsKey !== undefined ? pulumi.output(args.databaseFieldsKey).apply((k) => `${k.trim()}\n`) : generated);
     const tokenKey = new tls.PrivateKey(`${name}-token-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, keep);
     const adminPassword = pulumi.secret(args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, keep).result);
 
@@ -387,7 +385,7 @@ export class Pulp extends pulumi.ComponentResource {
           name: "migrate",
           image,
           command: ["/usr/local/bin/pulpcore-manager", "migrate", "--noinput"],
-          env: pulpEnv,
+          env: [...pulpEnv, { name: "HOME", value: "/tmp" }],
           resources: DEFAULT_RESOURCES.job,
           mounts: pulpMounts,
           security,
@@ -405,12 +403,14 @@ export class Pulp extends pulumi.ComponentResource {
         ...common,
         component: "admin-password",
         version,
-        podAnnotations: { "trust-services.io/password-digest": pulumi.unsecret(adminPassword.apply((p) => crypto.createHash("sha256").update(`pulp-admin:${p}`).digest("hex").slice(0, 16))) },
+        // Keyed with the Django key: the annotation reveals nothing a guess could be checked against.
+        podAnnotations: { "trust-services.io/password-digest": pulumi.unsecret(pulumi.all([secretKey, adminPassword]).apply(([k, p]) => crypto.createHmac("sha256", k).update(p).digest("hex").slice(0, 16))) },
         container: {
           name: "admin-password",
           image,
           command: ["/usr/local/bin/pulpcore-manager", "shell", "-c", SET_ADMIN_PASSWORD],
-          env: [...pulpEnv, { name: "PULP_ADMIN_PASSWORD", secretName: this.adminPasswordSecret, secretKey: "password" }],
+          // Not PULP_*: dynaconf reads every PULP_ variable as a setting (and parses some values).
+          env: [...pulpEnv, { name: "HOME", value: "/tmp" }, { name: "ADMIN_PASSWORD", secretName: this.adminPasswordSecret, secretKey: "password" }],
           resources: DEFAULT_RESOURCES.job,
           mounts: pulpMounts,
           security,
@@ -431,8 +431,11 @@ export class Pulp extends pulumi.ComponentResource {
       mounts: [varLibMount],
       security,
     };
-    const apiAffinity = sharedNode ? selectorLabels({ name: PULP_APP_NAME, instance: name, component: "api" }) : undefined;
-    const role = (component: "api" | "content" | "worker", container: Omit<ContainerArgs, "image" | "resources" | "security">, extra: { allowFrom?: TrafficRuleArgs[]; allowTo: TrafficRuleArgs[]; grace?: number; colocate?: boolean }) =>
+    // With one ReadWriteOnce volume, the three roles that mount it carry one label and require a node
+    // running a pod with it: the first schedules anywhere (a pod may satisfy its own term), the rest
+    // follow it, and a replaced pod returns to the node that holds the volume.
+    const volumeLabel = { "trust-services.io/shares-volume": `${name}-var-lib-pulp` };
+    const role = (component: "api" | "content" | "worker", container: Omit<ContainerArgs, "image" | "resources" | "security">, extra: { allowFrom?: TrafficRuleArgs[]; allowTo: TrafficRuleArgs[]; grace?: number }) =>
       new Workload(
         `${name}-${component}`,
         {
@@ -442,10 +445,11 @@ export class Pulp extends pulumi.ComponentResource {
           replicas: replicas(component),
           serviceAccountName,
           terminationGracePeriodSeconds: extra.grace,
-          // Workers roll one at a time, each finishing its task: `pulumi up` waits as long.
-          rolloutTimeoutMinutes: extra.grace ? Math.ceil((extra.grace * replicas(component)) / 60) + 10 : undefined,
+          // Recreate (one volume) waits for the old pod to stop, a worker's task included: `pulumi up` waits as long.
+          rolloutTimeoutMinutes: sharedNode ? Math.ceil((args.workerGracePeriodSeconds ?? 3600) / 60) + 10 : undefined,
           podAnnotations: { "trust-services.io/settings-digest": settingsDigest },
-          colocateWith: extra.colocate ? apiAffinity : undefined,
+          colocateWith: sharedNode ? volumeLabel : undefined,
+          podLabels: { ...common.podLabels, ...(sharedNode ? volumeLabel : {}) },
           initContainers: [layout],
           container: { ...container, image, resources: resourcesWithDefaults(args[component]?.resources, DEFAULT_RESOURCES[component]), mounts: [...pulpMounts, varLibMount], security },
           volumes: [...pulpVolumes, varLib],
@@ -467,7 +471,8 @@ export class Pulp extends pulumi.ComponentResource {
           startup: { httpPath: "/pulp/api/v3/livez/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 5, failureThreshold: 120 },
           // Alive without the database (livez does no database work); ready with it (status queries it).
           liveness: { httpPath: "/pulp/api/v3/livez/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-          readiness: { httpPath: "/pulp/api/v3/status/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3 },
+          // status sums the artifacts' sizes with S3 storage: a slow, patient probe.
+          readiness: { httpPath: "/pulp/api/v3/status/", host: apiHost, port: PULP_PORTS.api, periodSeconds: 30, timeoutSeconds: 30, failureThreshold: 3 },
         },
       },
       { allowFrom: [{ peers: [peer("web")], ports: [PULP_PORTS.api] }], allowTo: [] },
@@ -480,13 +485,15 @@ export class Pulp extends pulumi.ComponentResource {
         env: [...pulpEnv, ...gunicorn, { name: "PULP_CONTENT_WORKERS", value: "2" }],
         ports: [{ name: "http", port: PULP_PORTS.content }],
         probes: {
-          startup: { httpPath: "/pulp/content/", port: PULP_PORTS.content, periodSeconds: 5, failureThreshold: 120 },
-          liveness: { httpPath: "/pulp/content/", port: PULP_PORTS.content, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-          readiness: { httpPath: "/pulp/content/", port: PULP_PORTS.content, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
+          // The kubelet's GET of /pulp/content/ renders every distribution from the database (only HEAD
+          // returns early): the content app is probed by its port, so a database failover restarts nothing.
+          startup: { tcp: true, port: PULP_PORTS.content, periodSeconds: 5, failureThreshold: 120 },
+          liveness: { tcp: true, port: PULP_PORTS.content, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+          readiness: { tcp: true, port: PULP_PORTS.content, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
         },
       },
       // On-demand content: the content app streams from the remote while it saves the artifact.
-      { allowFrom: [{ peers: [peer("web")], ports: [PULP_PORTS.content] }], allowTo: [toRemotes], colocate: true },
+      { allowFrom: [{ peers: [peer("web")], ports: [PULP_PORTS.content] }], allowTo: [toRemotes] },
     );
     role(
       "worker",
@@ -497,12 +504,13 @@ export class Pulp extends pulumi.ComponentResource {
         probes: {
           // A worker beats every WORKER_TTL / 3 seconds; it is alive while its beat is in the database.
           startup: { command: ["/usr/local/bin/pulpcore-manager", "shell", "-c", WORKER_ALIVE], periodSeconds: 20, timeoutSeconds: 30, failureThreshold: 30 },
-          liveness: { command: ["/usr/local/bin/pulpcore-manager", "shell", "-c", WORKER_ALIVE], periodSeconds: 60, timeoutSeconds: 30, failureThreshold: 3 },
+          // A Django process of its own in the worker's memory: every five minutes.
+          liveness: { command: ["/usr/local/bin/pulpcore-manager", "shell", "-c", WORKER_ALIVE], periodSeconds: 300, timeoutSeconds: 60, failureThreshold: 3 },
         },
       },
       // On SIGTERM a worker takes no new task and finishes the one it holds, however long (pulpcore
       // tasking/worker.py): the grace period is the longest task a scale-down or rollout waits for.
-      { allowTo: [toRemotes], grace: args.workerGracePeriodSeconds ?? 3600, colocate: true },
+      { allowTo: [toRemotes], grace: args.workerGracePeriodSeconds ?? 3600 },
     );
 
     // --- The web server: one origin for the API and the content app, behind the endpoint.
