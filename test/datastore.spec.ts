@@ -37,6 +37,22 @@ function sts(run: Run, engine: Engine) {
 }
 
 /** A CA and a server certificate for 127.0.0.1, made by openssl. */
+/**
+ * PostgreSQL on the arguments a store's pod gets, with its files in a directory of their own:
+ * the key file as in the pod (root-owned, the server's group, 0640; the postgres user's when not root).
+ */
+async function startTlsPostgres(podArgs: string[], certs: { ca: string; cert: string; key: string }, hba: string) {
+  const { startPostgres } = await import("./servers");
+  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-tls-"));
+  fs.chmodSync(pgDir, 0o755);
+  for (const [f, body] of [["tls.crt", certs.cert], ["tls.key", certs.key], ["ca.crt", certs.ca], ["pg_hba.conf", hba]]) fs.writeFileSync(path.join(pgDir, f), body);
+  const rootOwned = process.getuid?.() === 0;
+  if (rootOwned) spawnSync("chgrp", ["postgres", path.join(pgDir, "tls.key")]);
+  fs.chmodSync(path.join(pgDir, "tls.key"), rootOwned ? 0o640 : 0o600);
+  const args = podArgs.map((a) => a.replace("/tls/", `${pgDir}/`).replace("/etc/postgresql/", `${pgDir}/`));
+  return { pg: await startPostgres({ extraArgs: args }), pgDir };
+}
+
 /** A client certificate from the test CA in `dir` (made by `certificates`), for `user`. */
 function clientCertificate(dir: string, user: string): { cert: string; key: string } {
   const run = (args: string[]) => {
@@ -262,16 +278,7 @@ describe("in-cluster data stores", () => {
       const hba = plain<any>(run.get("kubernetes:core/v1:ConfigMap", "svc-postgres-config").inputs).data["pg_hba.conf"];
       assert.equal(hba, PG_HBA_TLS);
 
-      const { startPostgres } = await import("./servers");
-      // The pod's key file: root-owned, group = the server's group, 0640 (here: the postgres user's group).
-      const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-tls-"));
-      fs.chmodSync(pgDir, 0o755);
-      for (const [f, body] of [["tls.crt", certs.cert], ["tls.key", certs.key], ["ca.crt", certs.ca], ["pg_hba.conf", hba]]) fs.writeFileSync(path.join(pgDir, f), body);
-      const rootOwned = process.getuid?.() === 0;
-      if (rootOwned) spawnSync("chgrp", ["postgres", path.join(pgDir, "tls.key")]);
-      fs.chmodSync(path.join(pgDir, "tls.key"), rootOwned ? 0o640 : 0o600);
-      const args = (c.args as string[]).map((a) => a.replace("/tls/", `${pgDir}/`).replace("/etc/postgresql/", `${pgDir}/`));
-      const pg = await startPostgres({ extraArgs: args });
+      const { pg, pgDir } = await startTlsPostgres(c.args, certs, hba);
       try {
         const q = (sslmode: string) => pg.client(["-tAc", "select ssl from pg_stat_ssl where pid = pg_backend_pid()"], { PGUSER: pg.master.user, PGPASSWORD: pg.master.password, PGDATABASE: "postgres", PGSSLMODE: sslmode, PGSSLROOTCERT: path.join(pgDir, "ca.crt") });
         const verified = q("verify-full");
@@ -293,17 +300,9 @@ describe("in-cluster data stores", () => {
       const hba = plain<any>(run.get("kubernetes:core/v1:ConfigMap", "svc-postgres-config").inputs).data["pg_hba.conf"];
       assert.equal(hba, PG_HBA_CLIENT_CERT);
       assert.ok(c.args.includes("ssl_ca_file=/tls/ca.crt"));
-      const { startPostgres } = await import("./servers");
-      const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-mtls-"));
-      fs.chmodSync(pgDir, 0o755);
       // Started on the password-only TLS rules (the test server's setup logs in without a certificate),
       // then switched to the generated ones and reloaded.
-      for (const [f, body] of [["tls.crt", certs.cert], ["tls.key", certs.key], ["ca.crt", certs.ca], ["pg_hba.conf", PG_HBA_TLS]]) fs.writeFileSync(path.join(pgDir, f), body);
-      const rootOwned = process.getuid?.() === 0;
-      if (rootOwned) spawnSync("chgrp", ["postgres", path.join(pgDir, "tls.key")]);
-      fs.chmodSync(path.join(pgDir, "tls.key"), rootOwned ? 0o640 : 0o600);
-      const args = (c.args as string[]).map((a) => a.replace("/tls/", `${pgDir}/`).replace("/etc/postgresql/", `${pgDir}/`));
-      const pg = await startPostgres({ extraArgs: args });
+      const { pg, pgDir } = await startTlsPostgres(c.args, certs, PG_HBA_TLS);
       try {
         fs.writeFileSync(path.join(pgDir, "pg_hba.conf"), hba);
         const reload = pg.client(["-tAc", "select pg_reload_conf()"], { PGUSER: "postgres", PGPASSWORD: "superpassword", PGDATABASE: "postgres", PGSSLMODE: "require" });

@@ -53,6 +53,29 @@ export const VERSIONED_METADATA = "^/[0-9]+\\.[A-Za-z0-9_.-]+\\.json$";
 /** Unversioned metadata: `<role>.json`. */
 export const UNVERSIONED_METADATA = "^/[A-Za-z][A-Za-z0-9_.-]*\\.json$";
 
+/**
+ * The start of an nginx configuration for the unprivileged nginx images with a
+ * read-only root: one worker, the pid and temporary files under `tmp`, errors
+ * to stderr, the access log, no version in headers. It opens `http {`.
+ */
+export function nginxPrelude(tmp: string, accessLog = "/var/log/nginx/access.log"): string[] {
+  return [
+    "worker_processes 1;",
+    `pid ${tmp}/nginx.pid;`,
+    "error_log stderr warn;",
+    "events { worker_connections 1024; }",
+    "http {",
+    `  client_body_temp_path ${tmp}/client_temp;`,
+    `  proxy_temp_path ${tmp}/proxy_temp;`,
+    `  fastcgi_temp_path ${tmp}/fastcgi_temp;`,
+    `  uwsgi_temp_path ${tmp}/uwsgi_temp;`,
+    `  scgi_temp_path ${tmp}/scgi_temp;`,
+    `  access_log ${accessLog} combined;`,
+    "  server_tokens off;",
+    "  sendfile on;",
+  ];
+}
+
 export function metadataNginxConf(a: MetadataNginxArgs): string {
   if ((a.root === undefined) === (a.upstream === undefined)) throw new Error("metadataNginxConf: exactly one of root or upstream");
   if (a.hashedTargets && a.root === undefined) throw new Error("metadataNginxConf: hashedTargets only with root");
@@ -80,19 +103,7 @@ export function metadataNginxConf(a: MetadataNginxArgs): string {
         ]
       : ["try_files $uri =404;"];
   const lines = [
-    "worker_processes 1;",
-    `pid ${tmp}/nginx.pid;`,
-    "error_log stderr warn;",
-    "events { worker_connections 1024; }",
-    "http {",
-    `  client_body_temp_path ${tmp}/client_temp;`,
-    `  proxy_temp_path ${tmp}/proxy_temp;`,
-    `  fastcgi_temp_path ${tmp}/fastcgi_temp;`,
-    `  uwsgi_temp_path ${tmp}/uwsgi_temp;`,
-    `  scgi_temp_path ${tmp}/scgi_temp;`,
-    `  access_log ${a.accessLog ?? "/var/log/nginx/access.log"} combined;`,
-    "  server_tokens off;",
-    "  sendfile on;",
+    ...nginxPrelude(tmp, a.accessLog),
     "  types { application/json json; }",
     "  default_type application/octet-stream;",
     ...(proxied ? ["  proxy_headers_hash_bucket_size 128;", `  proxy_cache_path ${tmp}/metadata-cache levels=1:2 keys_zone=metadata:10m max_size=256m inactive=7d use_temp_path=off;`] : []),

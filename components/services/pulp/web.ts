@@ -6,6 +6,7 @@
  * everything else (the API, login, the container registry's /v2/ and /token/,
  * the static assets) goes to the API. The load balancer in front terminates TLS.
  */
+import { nginxPrelude } from "../../kubernetes/metadata-web";
 
 export interface PulpNginxArgs {
   /** Port nginx listens on. */
@@ -36,19 +37,7 @@ export function pulpNginxConf(a: PulpNginxArgs): string {
     "proxy_redirect off;",
   ];
   const lines = [
-    "worker_processes 1;",
-    `pid ${tmp}/nginx.pid;`,
-    "error_log stderr warn;",
-    "events { worker_connections 1024; }",
-    "http {",
-    `  client_body_temp_path ${tmp}/client_temp;`,
-    `  proxy_temp_path ${tmp}/proxy_temp;`,
-    `  fastcgi_temp_path ${tmp}/fastcgi_temp;`,
-    `  uwsgi_temp_path ${tmp}/uwsgi_temp;`,
-    `  scgi_temp_path ${tmp}/scgi_temp;`,
-    `  access_log ${a.accessLog ?? "/var/log/nginx/access.log"} combined;`,
-    "  server_tokens off;",
-    "  sendfile on;",
+    ...nginxPrelude(tmp, a.accessLog),
     "  default_type application/octet-stream;",
     `  client_max_body_size ${a.maxBodySize ?? "2g"};`,
     `  upstream pulp-api { server ${a.api}; keepalive 16; }`,
