@@ -19,7 +19,7 @@ import { RDS_CA_UNKNOWN_REGIONS, rdsCaBundle } from "../components/aws/rds-ca";
 import { freePort } from "./servers";
 import { schemaErrors } from "./k8s-schema";
 import { RULES } from "./policies";
-import { isSecretValue, plain, Recorded, Run, runStack, runStackFile } from "./harness";
+import { isSecretValue, plain, Recorded, ROOT, Run, runStack, runStackFile } from "./harness";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -59,7 +59,7 @@ function sslibCheck(privatePem: string): { keyid: string; keytype: string; schem
       ? crypto.sign("sha256", Buffer.from(data), { key: priv, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST })
       : crypto.sign(type === "ed25519" ? null : "sha256", Buffer.from(data), priv);
   const publicPem = String(crypto.createPublicKey(priv).export({ type: "spki", format: "pem" }));
-  const r = spawnSync(PYTHON, [path.join(__dirname, "sslib-keyid.py")], { input: JSON.stringify({ publicPem, data, signature: sig.toString("hex") }), encoding: "utf8" });
+  const r = spawnSync(PYTHON, [path.join(ROOT, "test", "sslib-keyid.py")], { input: JSON.stringify({ publicPem, data, signature: sig.toString("hex") }), encoding: "utf8" });
   assert.equal(r.status, 0, `securesystemslib refused the key or its signature: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -478,7 +478,7 @@ describe("RSTUF (Repository Service for TUF)", () => {
   });
 
   describe("the online key id (keyid.ts) against the RSTUF CLI's own test vectors", () => {
-    const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "rstuf-cli-keys.json"), "utf8")).keys as Array<{ path: string; keyid: string; keytype: string; scheme: string; publicPem: string }>;
+    const vectors = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "fixtures", "rstuf-cli-keys.json"), "utf8")).keys as Array<{ path: string; keyid: string; keytype: string; scheme: string; publicPem: string }>;
     for (const v of vectors) {
       it(`${v.keytype} ${v.path.split("/").pop()}: the id the CLI computed`, () => {
         const k = sslibKey(v.publicPem);
