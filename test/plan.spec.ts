@@ -27,7 +27,12 @@ describe("offline plan (npm run plan)", () => {
     assert.match(tail, /Policy findings: 0\n/, `${tail}\n--- stderr ---\n${r.stderr}`);
     const manifests = fs.readFileSync(path.join(ROOT, "out", "prod", "manifests.yaml"), "utf8");
     const resources = fs.readFileSync(path.join(ROOT, "out", "prod", "resources.json"), "utf8");
-    for (const text of [manifests, resources, r.stdout]) assert.ok(!text.includes(SECRET_MARK), "no generated secret in the plan's output");
+    for (const text of [manifests, resources, r.stdout]) {
+      assert.ok(!text.includes(SECRET_MARK), "no generated secret in the plan's output");
+      // The mocks' Ed25519 and ECDSA keys are real PEM (the program signs with them): none in the plan either.
+      assert.doesNotMatch(text, /BEGIN (EC |ENCRYPTED )?PRIVATE KEY-----(\\n|\n)(Proc-Type|[A-Za-z0-9+/])/, "no private key in the plan's output");
+      assert.doesNotMatch(text, /keyspb\.PrivateKey\] \{ der: "\\x/, "no CT log key in the plan's output");
+    }
     const docs = YAML.parseAllDocuments(manifests).map((d) => d.toJS());
     const secrets = docs.filter((d) => d.kind === "Secret");
     assert.ok(secrets.length >= 3);
