@@ -5,9 +5,8 @@
  * and no endpoints block at all.
  */
 import * as assert from "assert";
-import { RULES } from "./policies";
-import { schemaErrors } from "./k8s-schema";
 import { mockKubeconfig, plain, readStackFile, Recorded, Run, runStack } from "./harness";
+import { valid } from "./checks";
 import { DependencyGraph } from "./graph";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -19,13 +18,6 @@ const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-0a1b-0a1b-
 const ALB_ZONE = "Z32O12XQLNTSW2";
 const NLB_ZONE = "Z2IFOLAFXWLO4F";
 const A = "alb.ingress.kubernetes.io";
-
-async function valid(run: Run): Promise<void> {
-  for (const { resource, object } of run.kubernetesObjects()) {
-    assert.deepEqual(await schemaErrors(object), [], `${resource.type} ${resource.name} is valid against the Kubernetes schema`);
-  }
-  for (const rule of RULES) assert.deepEqual(rule.check(run), [], `rule ${rule.id}`);
-}
 
 function ingress(run: Run, name = "xroad-admin") {
   return obj(run.get(INGRESS, name));

@@ -12,15 +12,13 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { PULP_PATHS, SET_ADMIN_PASSWORD, WORKER_ALIVE } from "../components/services/pulp";
 import { pulpSettingsPy, pythonLiteral } from "../components/services/pulp/settings-file";
 import { pulpNginxConf } from "../components/services/pulp/web";
 import { DependencyGraph } from "./graph";
 import { isSecretValue, plain, Recorded, Run, runStack, runStackFile } from "./harness";
-import { schemaErrors } from "./k8s-schema";
-import { RULES } from "./policies";
+import { once, tempDir, valid } from "./checks";
 import { freePort, NginxServer, startNginx } from "./servers";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -51,19 +49,6 @@ function runSettings(py: string): Record<string, any> {
 
 const settingsOf = (run: Run) => runSettings(plain<any>(run.get("kubernetes:core/v1:Secret", "pulp-settings").inputs.stringData)["settings.py"]);
 const secretData = (run: Run, name: string) => plain<Record<string, string>>(run.get("kubernetes:core/v1:Secret", name).inputs.stringData);
-
-async function valid(run: Run): Promise<void> {
-  for (const { resource, object } of run.kubernetesObjects()) {
-    assert.deepEqual(await schemaErrors(object), [], `${resource.type} ${resource.name} is valid against the Kubernetes schema`);
-  }
-  for (const rule of RULES) assert.deepEqual(rule.check(run), [], `rule ${rule.id}`);
-}
-
-function tempDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.chmodSync(d, 0o777);
-  return d;
-}
 
 /** What every topology shares: the files settings.py names are mounted where it names them; the keys' formats; the Jobs' order. */
 function commonChecks(get: () => Run) {
@@ -173,10 +158,6 @@ function commonChecks(get: () => Run) {
   });
 }
 
-const once = <T>(f: () => Promise<T>) => {
-  let p: Promise<T> | undefined;
-  return () => (p ??= f());
-};
 const devRun = once(() => runStackFile("dev"));
 const prodRun = once(() => runStackFile("prod"));
 

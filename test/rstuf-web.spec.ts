@@ -8,19 +8,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { Updater } from "tuf-js";
 import { metadataNginxConf } from "../components/kubernetes/metadata-web";
+import { tempDir } from "./checks";
 import { freePort, NginxServer, startNginx } from "./servers";
 import { ed25519Key, TestRepository } from "./tuf-repo";
-
-function tempDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  // nginx's workers run as nobody when the tests run as root.
-  fs.chmodSync(d, 0o777);
-  return d;
-}
 
 /** A TUF client that trusts the repository's root, refreshed against `base`; returns the timestamp version it trusts. */
 async function clientRefresh(repo: TestRepository, base: string, metadataDir: string): Promise<number> {

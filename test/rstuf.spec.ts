@@ -17,9 +17,8 @@ import * as fs from "fs";
 import { TLS_EXEMPT_TAG } from "../components/aws/cache";
 import { RDS_CA_UNKNOWN_REGIONS, rdsCaBundle } from "../components/aws/rds-ca";
 import { freePort } from "./servers";
-import { schemaErrors } from "./k8s-schema";
-import { RULES } from "./policies";
 import { isSecretValue, plain, Recorded, ROOT, Run, runStack, runStackFile } from "./harness";
+import { valid } from "./checks";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -40,14 +39,6 @@ const job = (run: Run, prefix: string) => {
   assert.equal(jobs.length, 1, `one Job ${prefix}`);
   return jobs[0];
 };
-
-/** Every Kubernetes object is valid against the API schema, and the run passes the policy suite. */
-async function valid(run: Run): Promise<void> {
-  for (const { resource, object } of run.kubernetesObjects()) {
-    assert.deepEqual(await schemaErrors(object), [], `${resource.type} ${resource.name} is valid against the Kubernetes schema`);
-  }
-  for (const rule of RULES) assert.deepEqual(rule.check(run), [], `rule ${rule.id}`);
-}
 
 /** securesystemslib's key id of a public key, and its verdict on a signature the key's private half made. */
 function sslibCheck(privatePem: string): { keyid: string; keytype: string; scheme: string } {

@@ -12,7 +12,6 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
@@ -25,8 +24,7 @@ import { logId } from "../components/services/sigstore/trust-root";
 import { RDS_CA_UNKNOWN_REGIONS } from "../components/aws/rds-ca";
 import { DependencyGraph } from "./graph";
 import { isSecretValue, plain, Recorded, Run, runStack, runStackFile } from "./harness";
-import { schemaErrors } from "./k8s-schema";
-import { RULES } from "./policies";
+import { once, tempDir, valid } from "./checks";
 import { freePort, NginxServer, startNginx } from "./servers";
 
 const obj = (r: Recorded) => plain<Record<string, any>>(r.inputs);
@@ -51,23 +49,9 @@ const jobsOf = (run: Run, component: string) =>
   run.ofType("kubernetes:batch/v1:Job").filter((j) => obj(j).spec.template.metadata.labels["app.kubernetes.io/component"] === component && obj(j).metadata.namespace === "sigstore");
 const taskNamed = (run: Run, name: string) => run.resources.find((r) => r.type === "trust-services:index:Task" && r.name === name)!;
 
-function tempDir(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.chmodSync(d, 0o777);
-  return d;
-}
-
 function openssl(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync("openssl", args, { input, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every Kubernetes object is valid against the API schema, and the run passes the policy suite. */
-async function valid(run: Run): Promise<void> {
-  for (const { resource, object } of run.kubernetesObjects()) {
-    assert.deepEqual(await schemaErrors(object), [], `${resource.type} ${resource.name} is valid against the Kubernetes schema`);
-  }
-  for (const rule of RULES) assert.deepEqual(rule.check(run), [], `rule ${rule.id}`);
 }
 
 const spki = (pem: string) => crypto.createPublicKey(pem).export({ type: "spki", format: "der" }) as Buffer;
@@ -302,10 +286,6 @@ function commonChecks(get: () => Run, urls: { rekor: RegExp; fulcio: RegExp; tsa
 }
 
 /** The example stacks, run once for every describe that reads them. */
-const once = <T>(f: () => Promise<T>) => {
-  let p: Promise<T> | undefined;
-  return () => (p ??= f());
-};
 const devRun = once(() => runStackFile("dev"));
 const prodRun = once(() => runStackFile("prod"));
 
