@@ -55,8 +55,6 @@ export interface RoleContext {
   /** The component's name: children are `${name}-<role>`, objects too. */
   name: string;
   namespace: pulumi.Output<string>;
-  topology: string;
-  ha: boolean;
   production: boolean;
   /** What every Workload and Task of the component takes. */
   common: {
@@ -73,8 +71,6 @@ export interface RoleContext {
   resources(role: SigstoreRole): ResourcesArgs;
   /** The seed's soft anti-affinity in ha (on top of the kit's hard spread). */
   antiAffinity: string;
-  /** Pods in allowed namespaces (in-cluster clients of the public services). */
-  clients: PeerArgs[];
   /** The rule admitting those clients on a port. */
   clientRule(port: number): TrafficRuleArgs[];
   /** The selector of another role's pods. */
